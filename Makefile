@@ -1,0 +1,47 @@
+# mmteach — every target does its own set-up; a fresh clone needs only `make lab` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+STAMP := $(VENV)/.mmteach-setup
+TORCH_VERSION := 2.13.0
+# tinysoundfont's only dependency (pyaudio) serves live playback and does not build here;
+# musicnn pins TensorFlow and numpy<1.17 but we only need its checkpoint files.
+NODEPS := musicnn==0.1.0 tinysoundfont==0.3.7
+
+.PHONY: setup lab test test-fast release solutions bench clean-workspace help
+
+help:
+	@echo "make lab      set up, then open the course in JupyterLab (prints the URL; works headless)"
+	@echo "make test     set up, then run the whole test suite (what CI runs)"
+	@echo "make release  rebuild solutions/ from course/src and lessons/ from solutions/"
+	@echo "make bench    run the benchmark scripts in bench/"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "torch==$(TORCH_VERSION)"
+	$(PIP) install -q -c <(echo "torch==$$($(PY) -c 'import torch; print(torch.__version__.split("+")[0])')") -e ".[test]"
+	$(PIP) install -q --no-deps $(NODEPS)
+	$(PY) -m mmteach.setup_env
+	@touch $(STAMP)
+
+lab: setup
+	$(VENV)/bin/mmteach lab
+
+test: setup
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not notebook"
+
+release: setup
+	$(VENV)/bin/mmteach release
+
+bench: setup
+	$(PY) bench/lessons.py
+
+clean-workspace:
+	@echo "Your workspace holds your own notebooks; remove workspace/ by hand if you really mean it."
