@@ -41,7 +41,7 @@ release: setup
 	$(VENV)/bin/mmteach release
 
 bench: setup
-	$(PY) bench/lessons.py
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean-workspace:
 	@echo "Your workspace holds your own notebooks; remove workspace/ by hand if you really mean it."
