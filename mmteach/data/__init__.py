@@ -24,11 +24,11 @@ import numpy as np
 
 from ..core import cache_dir, quick_mode
 from . import compose, dance, render, tags
-from .real import ballroom, gtzan, magnatagatune
+from .real import DatasetLayoutError, ballroom, gtzan, magnatagatune, mtt_split
 from .render import RENDER_SR
 from .trackset import PIPELINES, Patches, TrackSet, make_patches, norm_stats
 
-__all__ = ["dance_set", "tag_set", "ballroom", "gtzan", "magnatagatune", "TrackSet", "Patches",
+__all__ = ["dance_set", "tag_set", "ballroom", "gtzan", "magnatagatune", "mtt_split", "DatasetLayoutError", "TrackSet", "Patches",
            "make_patches", "norm_stats", "PIPELINES", "RENDER_SR", "render", "dance", "tags", "compose"]
 
 

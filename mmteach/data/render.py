@@ -181,6 +181,7 @@ def to_midi(parts: list[Part], tempo: float = 120.0):
     pm = pretty_midi.PrettyMIDI(initial_tempo=float(tempo))
     for part in parts:
         inst = pretty_midi.Instrument(program=int(part.program), is_drum=bool(part.is_drum), name=part.name)
+        inst.control_changes.append(pretty_midi.ControlChange(number=7, value=int(part.volume), time=0.0))
         for start, end, key, vel in part.notes:
             end = max(end, start + 0.05)
             inst.notes.append(pretty_midi.Note(velocity=int(min(127, max(1, vel))), pitch=int(key),
@@ -190,11 +191,14 @@ def to_midi(parts: list[Part], tempo: float = 120.0):
 
 
 def from_midi(pm) -> list[Part]:
-    """Parts from a ``pretty_midi.PrettyMIDI`` object (program changes inside an instrument are ignored)."""
+    """Parts from a ``pretty_midi.PrettyMIDI`` object (channel volume from a controller-7 event at time 0;
+    later program or controller changes are ignored)."""
     parts = []
     for inst in pm.instruments:
         notes = [(n.start, n.end, n.pitch, n.velocity) for n in inst.notes]
-        parts.append(Part(program=inst.program, notes=notes, is_drum=inst.is_drum, name=inst.name))
+        volume = [cc.value for cc in inst.control_changes if cc.number == 7 and cc.time <= 0.0]
+        parts.append(Part(program=inst.program, notes=notes, is_drum=inst.is_drum, name=inst.name,
+                          volume=volume[-1] if volume else 100))
     return parts
 
 

@@ -304,6 +304,7 @@ def _iterative_stratification(Y: np.ndarray, fractions: np.ndarray, rng: np.rand
     Y = np.asarray(Y) > 0.5
     n, n_labels = Y.shape
     want_rows = fractions * n
+    totals = np.maximum(Y.sum(axis=0), 1)
     want_lab = fractions[:, None] * Y.sum(axis=0)[None, :]
     group = np.full(n, -1, dtype=np.int64)
     left = np.ones(n, dtype=bool)
@@ -320,7 +321,9 @@ def _iterative_stratification(Y: np.ndarray, fractions: np.ndarray, rng: np.rand
         lab = int(np.argmin(masked))
         rows = rng.permutation(np.flatnonzero(left & Y[:, lab]))
         for r in rows:
-            score = want_lab[:, lab] + 1e-3 * want_rows + 1e-6 * rng.random(len(fractions))
+            # the part that most needs this label, then (in proportion) the row's other labels
+            score = (want_lab[:, lab] + 0.5 * (want_lab[:, Y[r]] / totals[Y[r]]).sum(axis=1)
+                     + 1e-3 * want_rows + 1e-6 * rng.random(len(fractions)))
             g = int(np.argmax(score))
             group[r] = g
             want_lab[g] -= Y[r]
@@ -409,8 +412,6 @@ def make_patches(ds: TrackSet, pipeline, n_frames: int, indices=None, hop: int |
     if stats is not None:
         if len(stats) != 2 or not float(stats[1]) > 0:
             raise ValueError(f"stats must be (mean, std) with std > 0, as norm_stats returns; got {stats!r}")
-    from .. import audio
-
     idx = _as_indices(indices, len(ds))
     feats = ds.features(pipeline)
     xs, ys, tracks, short = [], [], [], []
@@ -419,7 +420,9 @@ def make_patches(ds: TrackSet, pipeline, n_frames: int, indices=None, hop: int |
         if spec.shape[1] < n_frames:
             short.append(ds.track_ids[i])
             continue
-        p = np.asarray(audio.patches(spec, int(n_frames), None if hop is None else int(hop)), dtype=np.float32)
+        step = int(n_frames if hop is None else hop)
+        starts = range(0, spec.shape[1] - int(n_frames) + 1, step)  # the tail that does not fill a patch is dropped
+        p = np.stack([spec[:, s:s + int(n_frames)] for s in starts]).astype(np.float32)
         xs.append(p)
         ys.append(np.repeat(ds.labels[i][None], len(p), axis=0))
         tracks.append(np.full(len(p), i, dtype=np.int64))
