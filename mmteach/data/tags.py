@@ -54,6 +54,9 @@ TAGS = ["piano", "harpsichord", "organ", "guitar", "bass", "strings", "violin", 
 SIZES = {"quick": 96, "normal": 800}
 """Number of clips for each size."""
 
+SR = 22050
+"""Sample rate of the tag set (the MusiCNN pipeline resamples to 16 kHz)."""
+
 DURATION_S = 4.0
 """Length of every clip in seconds (one 3-s MusiCNN patch fits)."""
 

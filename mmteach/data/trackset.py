@@ -445,28 +445,33 @@ def make_patches(ds: TrackSet, pipeline, n_frames: int, indices=None, hop: int |
 
 
 # -- rendered sets on disk --------------------------------------------------------------------------
-def build_rendered(folder: Path, n: int, make_track: Callable[[int], tuple[np.ndarray, dict]], desc: str) -> None:
+def build_rendered(folder: Path, n: int, make_track: Callable[[int], tuple[np.ndarray, dict]], desc: str,
+                   sr: int) -> None:
     """Render ``n`` tracks with ``make_track(i) -> (float32 audio in [-1, 1], info dict)`` into
-    ``folder`` (``audio.npy`` int16, all tracks end to end, and ``index.npz``/``meta.json``).
+    ``folder``: ``audio.flac`` (16-bit FLAC at ``sr`` Hz, all tracks end to end; lossless and about
+    0.6 of the raw size), ``index.npz`` (sample offsets) and ``meta.json`` (one info dict per track).
 
     Written to a temporary folder and moved into place at the end, so an interrupted or concurrent
     build never leaves a half-written set behind.
     """
     import json
 
+    import soundfile as sf
+
     tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     tmp.mkdir(parents=True)
     try:
-        chunks, lens, infos = [], [], []
-        for i in progress(range(n), desc=desc, total=n):
-            y, info = make_track(i)
-            y = np.asarray(y, dtype=np.float32)
-            if not np.all(np.isfinite(y)):
-                raise RuntimeError(f"track {i} of {desc} rendered non-finite samples")
-            chunks.append(np.round(np.clip(y, -1.0, 1.0) * 32767).astype(np.int16))
-            lens.append(len(y))
-            infos.append(info)
-        np.save(tmp / "audio.npy", np.concatenate(chunks) if chunks else np.zeros(0, np.int16))
+        lens, infos = [], []
+        with sf.SoundFile(str(tmp / "audio.flac"), "w", samplerate=int(sr), channels=1, format="FLAC",
+                          subtype="PCM_16") as out:
+            for i in progress(range(n), desc=desc, total=n):
+                y, info = make_track(i)
+                y = np.asarray(y, dtype=np.float32)
+                if y.ndim != 1 or not np.all(np.isfinite(y)):
+                    raise RuntimeError(f"track {i} of {desc} rendered a bad signal (shape {y.shape}, or non-finite)")
+                out.write(np.round(np.clip(y, -1.0, 1.0) * 32767).astype(np.int16))
+                lens.append(len(y))
+                infos.append(info)
         np.savez(tmp / "index.npz", offsets=np.concatenate([[0], np.cumsum(lens)]).astype(np.int64))
         (tmp / "meta.json").write_text(json.dumps(infos))
         try:
@@ -484,12 +489,17 @@ def open_rendered(folder: Path) -> tuple[Callable[[int], np.ndarray], list[dict]
     """Loader and metadata of a set written by :func:`build_rendered`."""
     import json
 
-    audio = np.load(folder / "audio.npy", mmap_mode="r")
+    import soundfile as sf
+
+    path = str(folder / "audio.flac")
     with np.load(folder / "index.npz") as z:
         offsets = z["offsets"]
     infos = json.loads((folder / "meta.json").read_text())
 
     def load(i: int) -> np.ndarray:
-        return np.asarray(audio[offsets[i]:offsets[i + 1]], dtype=np.float32) / np.float32(32767)
+        with sf.SoundFile(path) as fh:
+            fh.seek(int(offsets[i]))
+            y = fh.read(int(offsets[i + 1] - offsets[i]), dtype="int16")
+        return y.astype(np.float32) / np.float32(32767)
 
     return load, infos
