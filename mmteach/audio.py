@@ -86,7 +86,7 @@ __all__ = [
     "log_compress", "power_to_db", "hz_to_mel", "mel_to_hz",
     "Normaliser", "fit_normaliser", "normalise", "patches",
     "frames_per_beat", "frames_to_seconds", "seconds_to_frames", "stft_n_frames",
-    "plot_spectrogram",
+    "plot_spectrogram", "render_notes", "example_sound", "mel_to_audio",
 ]
 
 # ----------------------------------------------------------------------------------- constants
@@ -556,6 +556,7 @@ def patches(spec, n_frames: int, hop: int | None = None) -> np.ndarray:
 # ----------------------------------------------------------------------------------- time axis
 
 
+@checks.reference
 def frames_per_beat(bpm: float, sr: int, hop: int) -> float:
     """How many spectrogram frames one beat lasts: ``(60 / bpm) · sr / hop``.
 
@@ -646,3 +647,168 @@ def plot_spectrogram(spec, sr: int, hop: int, ax=None, title: str | None = None,
         if label:
             cb.set_label(label)
     return ax
+
+# ----------------------------------------------------------------------------------- example sounds
+
+GM_DRUMS = "drums"      # program value that selects the General MIDI drum kit (MIDI channel 10)
+
+
+def _sound_font_path() -> Path:
+    import pretty_midi
+
+    path = Path(pretty_midi.__file__).resolve().parent / "TimGM6mb.sf2"
+    if not path.is_file():
+        raise FileNotFoundError(f"the General MIDI sound font that pretty_midi ships is missing: {path}")
+    return path
+
+
+def render_notes(notes, sr: int = 22050, seconds: float | None = None, peak: float | None = 0.5) -> np.ndarray:
+    """Render notes with the General MIDI sound font that pretty_midi ships (TimGM6mb.sf2).
+
+    Args:
+        notes: iterable of ``(start_s, duration_s, midi_key, velocity, program)``; ``program`` is
+            a GM program number 0–127 (0 piano, 33 finger bass, 40 violin, 73 flute, …) or
+            ``"drums"`` for the GM drum kit (keys 36 kick, 38 snare, 42 closed hi-hat, …).
+        sr: sample rate in Hz. seconds: total length (default: last note end + 0.5 s).
+        peak: scale the result so its largest absolute sample is ``peak`` (None: leave as rendered).
+
+    Returns mono float32 ``(n_samples,)``. Needs ``tinysoundfont`` (installed by ``make setup``).
+    Used for lesson 02's example sounds; the course's data sets are built in :mod:`mmteach.data`.
+    """
+    try:
+        import tinysoundfont
+    except ModuleNotFoundError as err:
+        raise ModuleNotFoundError("rendering notes needs tinysoundfont: pip install --no-deps tinysoundfont "
+                                  "(or run `make setup`)") from err
+    sr = _check_sr(sr)
+    notes = [tuple(n) for n in notes]
+    if not notes:
+        raise ValueError("no notes to render")
+    end = max(float(n[0]) + float(n[1]) for n in notes)
+    total = int(round((end + 0.5 if seconds is None else float(seconds)) * sr))
+    if total <= 0:
+        raise ValueError(f"seconds must be positive, got {seconds}")
+    synth = tinysoundfont.Synth(samplerate=sr)
+    sfid = synth.sfload(str(_sound_font_path()))
+    channels: dict = {}
+    events = []   # (sample, order, kind, channel, key, velocity); note-offs sort before note-ons
+    for start, dur, key, vel, program in notes:
+        if program not in channels:
+            if program == GM_DRUMS:
+                channels[program] = 9
+                synth.program_select(9, sfid, 128, 0, True)
+            else:
+                if not (isinstance(program, Integral) and 0 <= program <= 127):
+                    raise ValueError(f"program must be a GM program 0–127 or 'drums', got {program!r}")
+                free = [c for c in range(16) if c != 9 and c not in channels.values()]
+                if not free:
+                    raise ValueError("more than 15 different instruments in one rendering")
+                channels[program] = free[0]
+                synth.program_select(free[0], sfid, 0, int(program))
+        ch = channels[program]
+        on = int(round(float(start) * sr))
+        off = max(on + 1, int(round((float(start) + float(dur)) * sr)))
+        events.append((on, 1, "on", ch, int(key), int(vel)))
+        events.append((off, 0, "off", ch, int(key), 0))
+    events.sort(key=lambda e: (e[0], e[1]))
+    out = np.zeros(total, dtype=np.float32)
+    pos = 0
+    for when, _, kind, ch, key, vel in events + [(total, 0, "end", 0, 0, 0)]:
+        when = min(when, total)
+        if when > pos:
+            block = np.frombuffer(synth.generate(when - pos), dtype=np.float32)
+            out[pos:when] = block.reshape(-1, 2).mean(axis=1)
+            pos = when
+        if kind == "on":
+            synth.noteon(ch, key, vel)
+        elif kind == "off":
+            synth.noteoff(ch, key)
+    if peak is not None and np.abs(out).max() > 0:
+        out *= np.float32(peak / np.abs(out).max())
+    return out
+
+
+def example_sound(name: str, sr: int = 22050) -> np.ndarray:
+    """A short example sound for lesson 02, mono float32 at ``sr``.
+
+    ``"piano"`` a C-major arpeggio (3.5 s); ``"flute"`` a short melody (4 s); ``"drums"`` a rock
+    beat at 120 bpm (4 s); ``"band"`` drums, bass and piano chords at 120 bpm (8 s); ``"clicks60"``
+    a wood-block click on every beat at 60 bpm (6 s); ``"sweep"`` a sine gliding exponentially
+    from 50 Hz to 8 kHz (4 s, synthesised with NumPy).
+    """
+    sr = _check_sr(sr)
+    if name == "sweep":
+        t = np.arange(int(4.0 * sr)) / sr
+        f0, f1, T = 50.0, 8000.0, 4.0
+        k = np.log(f1 / f0) / T
+        y = 0.5 * np.sin(2 * np.pi * f0 * (np.exp(k * t) - 1) / k)
+        fade = np.minimum(1.0, np.minimum(t, T - t) / 0.02)
+        return (y * fade).astype(np.float32)
+    beat = 0.5   # 120 bpm
+    if name == "piano":
+        keys = [60, 64, 67, 72, 76, 79, 84]
+        notes = [(0.4 * i, 1.2, k, 90, 0) for i, k in enumerate(keys)] + [(2.8, 0.7, k, 80, 0) for k in (60, 64, 67, 72)]
+        return render_notes(notes, sr, seconds=3.5)
+    if name == "flute":
+        melody = [(79, 1), (81, 0.5), (83, 0.5), (84, 1.5), (83, 0.5), (81, 1), (79, 2)]
+        t, notes = 0.1, []
+        for key, beats in melody:
+            notes.append((t, beats * 0.5 * 0.95, key, 95, 73))
+            t += beats * 0.5
+        return render_notes(notes, sr, seconds=4.0)
+    if name in ("drums", "band"):
+        n_beats = 8 if name == "drums" else 16
+        notes = []
+        for b in range(n_beats):
+            t = b * beat
+            notes.append((t, 0.1, 36 if b % 2 == 0 else 38, 110, GM_DRUMS))
+            notes += [(t, 0.05, 42, 70, GM_DRUMS), (t + beat / 2, 0.05, 42, 55, GM_DRUMS)]
+        if name == "drums":
+            return render_notes(notes, sr, seconds=4.0)
+        chords = [(48, [60, 64, 67]), (45, [57, 60, 64]), (41, [57, 60, 65]), (43, [55, 59, 62])]   # C Am F G
+        for bar, (bass, chord) in enumerate(chords):
+            t = bar * 4 * beat
+            notes += [(t, beat * 0.9, bass, 100, 33), (t + 2 * beat, beat * 0.9, bass, 95, 33),
+                      (t + 3 * beat, beat * 0.45, bass + 7, 85, 33)]
+            notes += [(t + k * beat, beat * 0.8, key, 70, 0) for k in (1, 3) for key in chord]
+        return render_notes(notes, sr, seconds=8.0)
+    if name == "clicks60":
+        return render_notes([(0.05 + i, 0.1, 76, 110, GM_DRUMS) for i in range(6)], sr, seconds=6.0)
+    raise ValueError(f"unknown example sound {name!r}: expected one of "
+                     "'piano', 'flute', 'drums', 'band', 'clicks60', 'sweep'")
+
+
+def mel_to_audio(mel_power, pipeline: str, n_iter: int = 32, seed: int = 0) -> tuple[np.ndarray, int]:
+    """Turn a mel *power* spectrogram back into sound, to hear what a pipeline keeps.
+
+    Args:
+        mel_power: ``(n_mels, n_frames)`` mel power (before log compression), from
+            :func:`musicnn_mel_power` (``pipeline="musicnn"``) or :func:`pons_mel_power` (``"pons"``).
+        n_iter: Griffin-Lim iterations (phases are estimated, so expect some "phasiness").
+    Returns ``(y, sr)``: float32 audio at the pipeline's rate, peak-normalised to 0.5.
+
+    The mel filters are inverted by non-negative least squares, which spreads each band's energy
+    over its FFT bins: the blur you hear is exactly the detail the mel bands threw away.
+    """
+    import librosa
+
+    spec = _check_spec(mel_power, "mel_power").astype(np.float32)
+    if pipeline == "musicnn":
+        M = librosa.filters.mel(sr=MUSICNN_SR, n_fft=MUSICNN_N_FFT, n_mels=MUSICNN_N_MELS)
+        sr, n_fft, hop, window = MUSICNN_SR, MUSICNN_N_FFT, MUSICNN_HOP, "hann"
+    elif pipeline == "pons":
+        M = pons_mel_filters()
+        sr, n_fft, hop, window = PONS_SR, PONS_N_FFT, PONS_HOP, pons_window(PONS_N_FFT)
+    else:
+        raise ValueError(f"pipeline must be 'musicnn' or 'pons', got {pipeline!r}")
+    if spec.shape[0] != M.shape[0]:
+        raise ValueError(f"a {pipeline} mel spectrogram has {M.shape[0]} bands, got {spec.shape[0]}")
+    if spec.min() < 0:
+        raise ValueError("mel_power must be non-negative power (use the *_mel_power functions, before log compression)")
+    power = librosa.util.nnls(M.astype(np.float32), spec)
+    rng = np.random.default_rng(seed)
+    y = librosa.griffinlim(np.sqrt(np.maximum(power, 0.0)), n_iter=n_iter, hop_length=hop, n_fft=n_fft,
+                           window=window, random_state=rng)
+    if np.abs(y).max() > 0:
+        y = 0.5 * y / np.abs(y).max()
+    return y.astype(np.float32), sr

@@ -382,3 +382,55 @@ def test_plot_spectrogram_axes():
     with pytest.raises(ValueError, match="shape"):
         audio.plot_spectrogram(x[0], 16000, 256)
     plt.close("all")
+
+
+# ----------------------------------------------------------------------------------- example sounds
+
+def test_render_notes_places_notes_in_time_and_pitch():
+    pytest.importorskip("tinysoundfont")
+    sr = 22050
+    y = audio.render_notes([(0.5, 0.5, 69, 100, 73)], sr, seconds=1.5)     # flute A4 from 0.5 s to 1.0 s
+    assert y.shape == (int(1.5 * sr),) and y.dtype == np.float32
+    assert np.abs(y).max() == pytest.approx(0.5, rel=1e-5)
+    assert np.abs(y[: int(0.45 * sr)]).max() < 1e-4                          # silence before the note
+    seg = y[int(0.6 * sr): int(0.9 * sr)]
+    f = np.fft.rfftfreq(seg.size, 1 / sr)[np.argmax(np.abs(np.fft.rfft(seg * np.hanning(seg.size))))]
+    assert abs(f - 440.0) < 8.0
+    drums = audio.render_notes([(0.0, 0.1, 36, 110, audio.GM_DRUMS)], sr, seconds=0.5)
+    assert np.abs(drums).max() > 0
+    with pytest.raises(ValueError, match="program"):
+        audio.render_notes([(0.0, 0.1, 60, 100, 300)], sr)
+    with pytest.raises(ValueError, match="no notes"):
+        audio.render_notes([], sr)
+
+
+def test_example_sounds_and_clicks_are_one_beat_apart():
+    pytest.importorskip("tinysoundfont")
+    lengths = {"piano": 3.5, "flute": 4.0, "drums": 4.0, "band": 8.0, "clicks60": 6.0, "sweep": 4.0}
+    for name, seconds in lengths.items():
+        y = audio.example_sound(name, 22050)
+        assert y.shape == (int(round(seconds * 22050)),) and np.isfinite(y).all() and np.abs(y).max() > 0.1
+    x = audio.pons_input(audio.example_sound("clicks60", 44100), 44100)
+    energy = x.sum(axis=0)
+    onsets = np.flatnonzero(np.diff((energy > 0.5 * energy.max()).astype(int)) == 1) + 1
+    assert len(onsets) >= 5
+    assert np.all(np.abs(np.diff(onsets) - audio.frames_per_beat(60, 44100, 1024)) <= 1)
+    with pytest.raises(ValueError, match="unknown example"):
+        audio.example_sound("kazoo")
+
+
+def test_mel_to_audio_gives_back_a_similar_spectrum():
+    y = tone_mix(16000, 1.0)
+    mel = audio.musicnn_mel_power(y, 16000)
+    back, sr = audio.mel_to_audio(mel, "musicnn", n_iter=8)
+    assert sr == 16000 and abs(back.size - y.size) <= 256
+    again = audio.musicnn_mel_power(back, 16000)
+    # band energy profiles agree (up to overall scale)
+    a, b = mel.mean(axis=1), again.mean(axis=1)
+    assert np.corrcoef(np.log10(a + 1e-9), np.log10(b + 1e-9))[0, 1] > 0.9
+    with pytest.raises(ValueError, match="40 bands"):
+        audio.mel_to_audio(mel, "pons")
+    with pytest.raises(ValueError, match="pipeline"):
+        audio.mel_to_audio(mel, "vggish")
+    with pytest.raises(ValueError, match="non-negative"):
+        audio.mel_to_audio(-mel, "musicnn")
