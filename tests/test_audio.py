@@ -434,3 +434,17 @@ def test_mel_to_audio_gives_back_a_similar_spectrum():
         audio.mel_to_audio(mel, "vggish")
     with pytest.raises(ValueError, match="non-negative"):
         audio.mel_to_audio(-mel, "musicnn")
+
+
+def test_pipelines_work_while_exercise_references_are_switched_off():
+    """A learner's answer runs under checks.own_work(); library pipelines it calls must still work."""
+    audio.pons_mel_filters.cache_clear()
+    y = tone_mix(44100, 4.5)
+    with checks.own_work():
+        x = audio.pons_input(y, 44100)
+        p = audio.musicnn_patches(y, 44100)
+        with pytest.raises(checks.ReferenceUsed):
+            audio.patches(x, 80)
+        with pytest.raises(checks.ReferenceUsed):
+            audio.Normaliser().fit([x])
+    assert x.shape == (40, 1 + y.size // 1024) and p.shape == (1, 96, 187)
