@@ -60,7 +60,7 @@ __all__ = [
     "conv1d_params", "conv2d_params", "dense_params", "single_layer_cnn_params",
     # sounds, features, kernels, timing
     "click_track", "tone", "chord", "drum_groove", "energy_envelope", "semitone_spectrum",
-    "log_mel", "onset_kernel", "harmonic_template", "beat_comb", "best_time",
+    "log_mel", "onset_kernel", "harmonic_template", "beat_comb", "best_time", "plot_maps",
     "DEMO_SR", "DEMO_N_FFT", "DEMO_HOP", "DEMO_N_MELS",
 ]
 
@@ -784,3 +784,33 @@ def best_time(fn: Callable, *args, repeat: int = 3, **kwargs) -> float:
         fn(*args, **kwargs)
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+# --------------------------------------------------------------------------- plotting
+
+def plot_maps(maps: Sequence, titles: Sequence[str] | None = None, *, xlabel: str = "frame",
+              ylabel: str = "mel band", cmap: str = "magma", width: float = 4.2, height: float = 3.2,
+              colorbar: bool = True):
+    """Show 2-D arrays (spectrograms, kernels, feature maps) side by side, low bands at the bottom.
+
+    Each title gets the array's shape appended as "M×N". Returns the matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    arrays = [np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64) for a in maps]
+    for i, a in enumerate(arrays):
+        if a.ndim != 2:
+            raise ValueError(f"map {i} should be 2-D (rows × columns), got shape {a.shape}")
+    titles = list(titles) if titles is not None else [""] * len(arrays)
+    if len(titles) != len(arrays):
+        raise ValueError(f"got {len(arrays)} maps but {len(titles)} titles")
+    fig, axes = plt.subplots(1, len(arrays), figsize=(width * len(arrays), height), squeeze=False)
+    for ax, a, title in zip(axes[0], arrays, titles):
+        im = ax.imshow(a, origin="lower", aspect="auto", cmap=cmap, interpolation="nearest")
+        ax.set_title(f"{title} ({a.shape[0]}×{a.shape[1]})".strip())
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if colorbar:
+            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    fig.tight_layout()
+    return fig

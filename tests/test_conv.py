@@ -469,3 +469,15 @@ def test_sound_helpers_reject_bad_arguments():
 
 def test_best_time_returns_seconds():
     assert 0 <= conv.best_time(sum, range(100), repeat=2) < 1.0
+
+
+def test_plot_maps_titles_carry_shapes():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = conv.plot_maps([np.zeros((40, 80)), np.ones((9, 80))], ["spectrogram", "feature map"])
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["spectrogram (40×80)", "feature map (9×80)"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="2-D"):
+        conv.plot_maps([np.zeros(3)])
