@@ -283,13 +283,13 @@ _MODEL_CACHE: dict = {}
 
 
 def _patches_from(audio, sr, hop_frames):
+    if not isinstance(audio, (str, Path)) and sr is None:
+        raise ValueError("tag(array) needs the sample rate: tag(y, sr=...)")
     from . import audio as mm_audio
 
     if isinstance(audio, (str, Path)):
         y, sr = mm_audio.load(audio)
     else:
-        if sr is None:
-            raise ValueError("tag(array) needs the sample rate: tag(y, sr=...)")
         y = np.asarray(audio, dtype=np.float32)
     return mm_audio.musicnn_patches(y, sr, hop_frames=hop_frames)
 
