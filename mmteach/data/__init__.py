@@ -18,6 +18,7 @@ See ``mmteach/data/README.md`` for how each set is made and what it can and cann
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -87,23 +88,10 @@ def dance_set(size: str | None = None, seed: int = 0) -> TrackSet:
         label, k = i % len(dance.CLASSES), i // len(dance.CLASSES)
         return dance.compose(label, [seed, label, k, 1], dance.DURATION_S)
 
-    def make_track(i):
-        parts, info = parts_of(i)
-        y = render.render(parts, dance.DURATION_S, sr=dance.SR)
-        rng = np.random.default_rng([seed, i, 2])
-        target_db = float(rng.uniform(-23.0, -17.0))  # level carries no class information
-        rms = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
-        y = y * (10 ** (target_db / 20) / rms)
-        peak = float(np.max(np.abs(y)))
-        if peak > 0.95:
-            y = y * (0.95 / peak)
-        info.update(label=i % len(dance.CLASSES), level_db=tags.rms_db(y), sr=dance.SR)
-        return y, info
-
     if not (folder / "meta.json").exists():
         from .trackset import build_rendered
 
-        build_rendered(folder, n, make_track, desc=f"rendering dance set ({size})", sr=dance.SR)
+        build_rendered(folder, n, partial(dance.make_track, seed), desc=f"rendering dance set ({size})", sr=dance.SR)
         _drop_stale(f"dance-{size}-seed{seed}", folder.name)
     from .trackset import open_rendered
 
@@ -126,26 +114,18 @@ def tag_set(size: str | None = None, seed: int = 0) -> TrackSet:
         seed: the set's seed.
 
     Returns:
-        A multi-label :class:`TrackSet` at 22050 Hz (above the MusiCNN pipeline's 16 kHz) of 4-s clips; ``ds.classes`` are the tags
-        (:data:`tags.TAGS`), ``ds.labels`` the 0/1 matrix, ``ds.tempo`` the bpm of each clip.
+        A multi-label :class:`TrackSet` at 22050 Hz (above the MusiCNN pipeline's 16 kHz) of 4-s
+        clips; ``ds.classes`` are the tags (:data:`tags.TAGS`), ``ds.labels`` the 0/1 matrix,
+        ``ds.tempo`` the bpm of each clip.
     """
     size, seed = _size(size), _seed(seed)
     n = tags.SIZES[size]
     folder = cache_dir("data") / f"tags-{size}-seed{seed}-{_code_version(tags, compose, render)}"
 
-    def make_track(i):
-        parts, info = tags.compose(i, seed, tags.DURATION_S)
-        y = tags.set_level(render.render(parts, tags.DURATION_S, sr=tags.SR), info)
-        y = np.round(np.clip(y, -1, 1) * 32767) / 32767  # what the cache stores: tags see the same audio
-        info["sr"] = tags.SR
-        info["tags"] = [t for t, on in zip(tags.TAGS, tags.tags_of(parts, info, y)) if on]
-        info["level_db"] = tags.rms_db(y)
-        return y.astype(np.float32), info
-
     if not (folder / "meta.json").exists():
         from .trackset import build_rendered
 
-        build_rendered(folder, n, make_track, desc=f"rendering tag set ({size})", sr=tags.SR)
+        build_rendered(folder, n, partial(tags.make_track, seed), desc=f"rendering tag set ({size})", sr=tags.SR)
         _drop_stale(f"tags-{size}-seed{seed}", folder.name)
     from .trackset import open_rendered
 

@@ -227,3 +227,24 @@ def compose(label: int, track_seed, duration: float = DURATION_S) -> tuple[list[
         "beat_times": [float(b * beat_s - clock.offset_s) for b in beats],
     }
     return parts, info
+
+
+def make_track(seed: int, i: int) -> tuple[np.ndarray, dict]:
+    """Track ``i`` of the dance set made with ``seed``: float32 audio at :data:`SR` and its description.
+
+    Class ``i % 8``; the level is set to a random RMS between -23 and -17 dBFS (so loudness carries no
+    class information), peaks kept below 0.95.
+    """
+    from .render import render
+    from .tags import rms_db
+
+    label, k = i % len(CLASSES), i // len(CLASSES)
+    parts, info = compose(label, [seed, label, k, 1], DURATION_S)
+    y = render(parts, DURATION_S, sr=SR)
+    target_db = float(np.random.default_rng([seed, i, 2]).uniform(-23.0, -17.0))
+    y = y * (10 ** (target_db / 20) / float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))))
+    peak = float(np.max(np.abs(y)))
+    if peak > 0.95:
+        y = y * (0.95 / peak)
+    info.update(label=label, level_db=rms_db(y), sr=SR)
+    return y.astype(np.float32), info

@@ -464,8 +464,7 @@ def build_rendered(folder: Path, n: int, make_track: Callable[[int], tuple[np.nd
         lens, infos = [], []
         with sf.SoundFile(str(tmp / "audio.flac"), "w", samplerate=int(sr), channels=1, format="FLAC",
                           subtype="PCM_16") as out:
-            for i in progress(range(n), desc=desc, total=n):
-                y, info = make_track(i)
+            for i, (y, info) in enumerate(progress(_tracks(make_track, n), desc=desc, total=n)):
                 y = np.asarray(y, dtype=np.float32)
                 if y.ndim != 1 or not np.all(np.isfinite(y)):
                     raise RuntimeError(f"track {i} of {desc} rendered a bad signal (shape {y.shape}, or non-finite)")
@@ -483,6 +482,40 @@ def build_rendered(folder: Path, n: int, make_track: Callable[[int], tuple[np.nd
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _workers(n: int) -> int:
+    """Processes to render with: up to 4 cores, one when the set is small (start-up would dominate)."""
+    if n < 64:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _tracks(make_track, n: int):
+    """``make_track(i)`` for i in 0..n-1, in order; in parallel processes when that helps.
+
+    Rendering is deterministic per track, so the result does not depend on how it was spread over
+    processes. Processes are spawned (safe next to torch and Jupyter); if a pool cannot start, the
+    tracks are rendered here, one after the other.
+    """
+    workers = _workers(n)
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        done = 0
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for result in pool.map(make_track, range(n), chunksize=4):
+                    done += 1
+                    yield result
+            return
+        except (OSError, RuntimeError, ImportError) as err:  # e.g. no process start in a sandbox
+            if done:
+                raise
+            warnings.warn(f"rendering in parallel failed ({err}); rendering in this process instead", stacklevel=2)
+    for i in range(n):
+        yield make_track(i)
 
 
 def open_rendered(folder: Path) -> tuple[Callable[[int], np.ndarray], list[dict]]:
