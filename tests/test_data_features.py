@@ -139,3 +139,24 @@ def test_make_patches_rejects_bad_arguments(data):
         data.make_patches(ds, "pons", 80, stats=(0.0, 0.0))
     with pytest.raises(IndexError):
         data.make_patches(ds, "pons", 80, [1000])
+
+
+def _band_energy_fine(y, sr):
+    """Like _band_energy with 8 bands (a separate function, so its features are not cached yet)."""
+    frames = y[: len(y) // 512 * 512].reshape(-1, 512)
+    spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    return np.log1p(np.stack([b.sum(axis=1) for b in np.array_split(spec, 8, axis=1)])).astype(np.float32)
+
+
+def test_features_in_worker_processes_equal_direct_computation(data, recwarn):
+    """The tag set is big enough for parallel feature extraction; results equal direct calls, in order."""
+    import os
+
+    from mmteach.data import trackset
+
+    ts = data.tag_set("quick")
+    assert trackset._workers(len(ts)) == min(4, os.cpu_count() or 1)
+    feats = ts.features(_band_energy_fine)
+    assert not [w for w in recwarn if "parallel" in str(w.message)], "worker processes did not start"
+    for i in (0, 1, 47, len(ts) - 1):
+        np.testing.assert_array_equal(feats[i], _band_energy_fine(ts.audio(i), ts.sr))

@@ -250,37 +250,104 @@ class TrackSet:
         folder = cache_dir("features", self._key, cname)
         n = len(self)
         feats: list[np.ndarray] = []
-        chunks = range(0, n, _CHUNK)
         kwargs = {} if show_progress else {"disable": True}
         bar = progress(total=n, desc=f"{pipeline if isinstance(pipeline, str) else 'features'} features: {self.name}", **kwargs)
+        todo = []  # (start, stop, path) of chunks not cached yet
+        cached: dict[int, list[np.ndarray]] = {}
+        for start in range(0, n, _CHUNK):
+            stop = min(start + _CHUNK, n)
+            path = folder / f"tracks{start:06d}-{stop:06d}.npz"
+            if path.exists():
+                try:
+                    with np.load(path) as z:
+                        x, lens = z["x"], z["n"]
+                    cached[start] = np.split(x, np.cumsum(lens)[:-1], axis=1)
+                    bar.update(stop - start)
+                    continue
+                except Exception:  # a damaged cache file: compute it again
+                    path.unlink(missing_ok=True)
+            todo.append((start, stop, path))
         try:
-            for start in chunks:
-                stop = min(start + _CHUNK, n)
-                path = folder / f"tracks{start:06d}-{stop:06d}.npz"
-                if path.exists():
-                    try:
-                        with np.load(path) as z:
-                            x, lens = z["x"], z["n"]
-                        feats += np.split(x, np.cumsum(lens)[:-1], axis=1)
-                        bar.update(stop - start)
-                        continue
-                    except Exception:  # a damaged cache file: compute it again
-                        path.unlink(missing_ok=True)
-                part = []
-                for i in range(start, stop):
-                    spec = np.asarray(fn(self.audio(i), self.sr), dtype=np.float32)
+            job = (self._loader, pipeline if isinstance(pipeline, str) else fn, self.sr)
+            for (start, stop, path), part in zip(todo, _compute_chunks(job, todo, bar)):
+                for i, spec in zip(range(start, stop), part):
                     if spec.ndim != 2:
                         raise ValueError(f"pipeline {pipeline!r} returned shape {spec.shape} for track {i}; expected (n_mels, n_frames)")
-                    part.append(spec)
-                    bar.update(1)
                 if len({p.shape[0] for p in part}) > 1:
                     raise ValueError("the pipeline returned different numbers of mel bands for different tracks")
                 _atomic_save_npz(path, x=np.concatenate(part, axis=1), n=np.array([p.shape[1] for p in part]))
-                feats += part
+                cached[start] = part
         finally:
             bar.close()
+        for start in sorted(cached):
+            feats += cached[start]
         self._features[cname] = feats
         return feats
+
+
+def _single_thread():
+    """Limit BLAS/OpenMP to one thread: spectrograms are small, and on a shared or busy CPU extra
+    threads only wait for each other (measured 10x slower on a loaded 2-core machine)."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def _features_of(job, indices, limit_threads: bool = True) -> list[np.ndarray]:
+    """Spectrograms of some tracks (runs in this process or in a worker process)."""
+    import contextlib
+
+    loader, pipeline, sr = job
+    fn = _resolve_pipeline(pipeline)[1] if isinstance(pipeline, str) else pipeline
+    with _single_thread() if limit_threads else contextlib.nullcontext():
+        return [np.asarray(fn(np.ascontiguousarray(loader(i), dtype=np.float32), sr), dtype=np.float32) for i in indices]
+
+
+def _compute_chunks(job, todo, bar):
+    """Yield the spectrograms of each cache chunk in ``todo``, in order. Several processes share the
+    work when the set is large and the loader and pipeline can be sent to them; otherwise one."""
+    n = sum(stop - start for start, stop, _ in todo)
+    workers = _workers(n)
+    if workers > 1:
+        import pickle
+
+        try:
+            pickle.dumps(job)
+        except Exception:  # a lambda loader or pipeline: stay in this process
+            workers = 1
+    done = 0
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from functools import partial
+
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for start, stop, _ in todo:
+                    pieces = [list(range(a, min(a + 8, stop))) for a in range(start, stop, 8)]
+                    part = []
+                    for got in pool.map(partial(_features_of, job), pieces):
+                        part += got
+                        bar.update(len(got))
+                    done += 1
+                    yield part
+            return
+        except (OSError, RuntimeError, ImportError) as err:  # e.g. no process start in a sandbox
+            if done:
+                raise
+            warnings.warn(f"computing features in parallel failed ({err}); computing them in this process", stacklevel=3)
+    with _single_thread():
+        for start, stop, _ in todo:
+            part = []
+            for i in range(start, stop):
+                part += _features_of(job, [i], limit_threads=False)
+                bar.update(1)
+            yield part
 
 
 def _as_indices(indices, n: int) -> np.ndarray:
@@ -522,17 +589,23 @@ def open_rendered(folder: Path) -> tuple[Callable[[int], np.ndarray], list[dict]
     """Loader and metadata of a set written by :func:`build_rendered`."""
     import json
 
-    import soundfile as sf
-
-    path = str(folder / "audio.flac")
     with np.load(folder / "index.npz") as z:
         offsets = z["offsets"]
     infos = json.loads((folder / "meta.json").read_text())
+    return FlacLoader(str(folder / "audio.flac"), offsets), infos
 
-    def load(i: int) -> np.ndarray:
-        with sf.SoundFile(path) as fh:
-            fh.seek(int(offsets[i]))
-            y = fh.read(int(offsets[i + 1] - offsets[i]), dtype="int16")
+
+class FlacLoader:
+    """Track ``i`` of a rendered set: samples ``offsets[i]:offsets[i+1]`` of one FLAC file (picklable,
+    so worker processes can load tracks too)."""
+
+    def __init__(self, path: str, offsets: np.ndarray):
+        self.path, self.offsets = path, np.asarray(offsets, dtype=np.int64)
+
+    def __call__(self, i: int) -> np.ndarray:
+        import soundfile as sf
+
+        with sf.SoundFile(self.path) as fh:
+            fh.seek(int(self.offsets[i]))
+            y = fh.read(int(self.offsets[i + 1] - self.offsets[i]), dtype="int16")
         return y.astype(np.float32) / np.float32(32767)
-
-    return load, infos
