@@ -80,9 +80,15 @@ def bench_features() -> None:
     tmp = tempfile.mkdtemp(prefix="mmteach-bench-")
     os.environ["MMTEACH_CACHE"] = tmp
     try:
+        import mmteach.audio as audio
+
         ds = data.dance_set("quick")
         minutes = len(ds) * dance.DURATION_S / 60
-        print(f"== features of the quick dance set ({len(ds)} tracks, {minutes:.1f} min of audio)")
+        t0 = time.perf_counter()
+        for fn in (audio.pons_input, audio.musicnn_input):  # imports and JIT compilation, once per process
+            fn(ds.audio(0)[: ds.sr], ds.sr)
+        print(f"== features of the quick dance set ({len(ds)} tracks, {minutes:.1f} min of audio); "
+              f"first call in a process (imports, JIT) {time.perf_counter() - t0:.1f} s")
         for pipeline in ("pons", "musicnn"):
             t0 = time.perf_counter()
             feats = ds.features(pipeline)
