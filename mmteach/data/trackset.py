@@ -322,15 +322,17 @@ def _compute_chunks(job, todo, bar):
             workers = 1
     done = 0
     if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
         from functools import partial
 
+        # the first track here: imports and JIT compilation happen once, and forked workers inherit them
+        first = _features_of(job, [todo[0][0]])
+        bar.update(1)
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                for start, stop, _ in todo:
-                    pieces = [list(range(a, min(a + 8, stop))) for a in range(start, stop, 8)]
-                    part = []
+            with _pool(workers) as pool:
+                for k, (start, stop, _) in enumerate(todo):
+                    a0 = start + 1 if k == 0 else start
+                    pieces = [list(range(a, min(a + 8, stop))) for a in range(a0, stop, 8)]
+                    part = list(first) if k == 0 else []
                     for got in pool.map(partial(_features_of, job), pieces):
                         part += got
                         bar.update(len(got))
@@ -341,6 +343,7 @@ def _compute_chunks(job, todo, bar):
             if done:
                 raise
             warnings.warn(f"computing features in parallel failed ({err}); computing them in this process", stacklevel=3)
+            bar.update(-1)
     with _single_thread():
         for start, stop, _ in todo:
             part = []
@@ -559,27 +562,51 @@ def build_rendered(folder: Path, n: int, make_track: Callable[[int], tuple[np.nd
 
 
 def _workers(n: int) -> int:
-    """Processes to render with: up to 4 cores, one when the set is small (start-up would dominate)."""
-    if n < 64:
+    """Processes to use: up to 4 cores, one when the set is small (start-up would dominate) or when
+    no safe way to start worker processes exists (see :func:`_mp_context`)."""
+    if n < 64 or _mp_context() is None:
         return 1
     return max(1, min(4, os.cpu_count() or 1))
+
+
+def _mp_context():
+    """How to start worker processes, or None to stay in this process.
+
+    Linux: fork (as PyTorch's DataLoader does); the workers only run numpy, soundfile, librosa and
+    tinysoundfont. Elsewhere fork is unsafe, and spawn re-runs the top level of a script that lacks
+    an ``if __name__ == "__main__":`` guard, so spawn is used only where there is no script to re-run
+    (Jupyter, IPython, ``python -c``).
+    """
+    import multiprocessing
+    import sys
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    if getattr(sys.modules.get("__main__"), "__file__", None) is None:
+        return multiprocessing.get_context("spawn")
+    return None
+
+
+def _pool(workers: int):
+    from concurrent.futures import ProcessPoolExecutor
+
+    with warnings.catch_warnings():  # Python >= 3.12 warns about fork in a threaded process
+        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
 
 
 def _tracks(make_track, n: int):
     """``make_track(i)`` for i in 0..n-1, in order; in parallel processes when that helps.
 
     Rendering is deterministic per track, so the result does not depend on how it was spread over
-    processes. Processes are spawned (safe next to torch and Jupyter); if a pool cannot start, the
-    tracks are rendered here, one after the other.
+    processes (started as :func:`_mp_context` says); if a pool cannot start, the tracks are rendered
+    here, one after the other.
     """
     workers = _workers(n)
     if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         done = 0
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            with _pool(workers) as pool:
                 for result in pool.map(make_track, range(n), chunksize=4):
                     done += 1
                     yield result
