@@ -8,6 +8,8 @@ Prints, on this machine:
 
     python bench/render.py            # quick and normal sizes
     python bench/render.py --quick    # quick sizes only
+    python bench/render.py --musicnn  # also: the pretrained MTT_musicnn, zero-shot, on the tag set
+                                      # (ROC-AUC per tag shared with MagnaTagATune; uses MMTEACH_CACHE)
 """
 from __future__ import annotations
 
@@ -106,14 +108,48 @@ def bench_features() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def bench_musicnn(size: str) -> None:
+    """How well the original MTT_musicnn, trained on real recordings, hears the tag set's tags."""
+    import numpy as np
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    import mmteach.data as data
+    from mmteach.pretrained import MTT_LABELS, load_musicnn
+
+    ts = data.tag_set(size)
+    t0 = time.perf_counter()
+    p = data.make_patches(ts, "musicnn", 187)
+    model = load_musicnn("MTT_musicnn")
+    with torch.no_grad():
+        logits = np.concatenate([model(torch.from_numpy(p.x[a:a + 32])).numpy() for a in range(0, len(p), 32)])
+    print(f"== pretrained MTT_musicnn on the {size} tag set ({len(ts)} clips, {time.perf_counter() - t0:.0f} s)")
+    aucs = []
+    for tag in ts.classes:
+        if tag in MTT_LABELS:
+            y = p.y[:, ts.classes.index(tag)]
+            if 0 < y.sum() < len(y):
+                aucs.append(roc_auc_score(y, logits[:, MTT_LABELS.index(tag)]))
+                print(f"{tag:12s} ROC-AUC {aucs[-1]:.2f}  ({int(y.sum())} positives)")
+    print(f"macro ROC-AUC over {len(aucs)} shared tags: {np.mean(aucs):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="quick sizes only")
+    parser.add_argument("--musicnn", action="store_true", help="score the pretrained MTT_musicnn on the tag set")
     args = parser.parse_args()
+    user_cache = os.environ.get("MMTEACH_CACHE")
     print(f"CPU cores: {os.cpu_count()}, renderer: {render.renderer_version()}")
     bench_tracks()
     bench_build(["quick"] if args.quick else ["quick", "normal"])
     bench_features()
+    if args.musicnn:  # in the user's own cache (a set built there is kept for the lessons)
+        if user_cache is None:
+            os.environ.pop("MMTEACH_CACHE", None)
+        else:
+            os.environ["MMTEACH_CACHE"] = user_cache
+        bench_musicnn("quick" if args.quick else "normal")
 
 
 if __name__ == "__main__":
