@@ -27,7 +27,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "torch==$(TORCH_VERSION)" $(QUIET)
-	$(PIP) install -q -c <(echo "torch==$$($(PY) -c 'import torch; print(torch.__version__.split("+")[0])')") -e ".[test]" $(QUIET)
+	$(PIP) install -q -c <(echo "torch==$$($(PY) -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null)") -e ".[test]" $(QUIET)
 	$(PIP) install -q --no-deps $(NODEPS) $(QUIET)
 	$(PY) -m mmteach.setup_env
 	@touch $(STAMP)
