@@ -168,8 +168,8 @@ plt.show()
 #
 # $$ S[b, m] = \sum_k M[b, k]\, |X[k, m]|^2 . $$
 #
-# 1 025 FFT bins become 40 (Pons) or 96 (MusiCNN) bands: narrow at the bottom, where notes are
-# close together in Hz, and wide at the top.
+# Pons' 1 025 FFT bins become 40 bands, MusiCNN's 257 bins become 96: narrow at the bottom, where
+# notes are close together in Hz, and wide at the top.
 
 # %% [markdown]
 # ### Exercise 1 (2 points) — Hz to mel
@@ -251,8 +251,10 @@ for pipeline, mel_power in [("musicnn", au.musicnn_mel_power(band_short, SR)), (
 # %% [markdown]
 # ## 4. Compressing the dynamic range: $\log(1 + C\,x)$ versus decibels
 #
-# Mel power spans many orders of magnitude: the kick drum's bass may be $10^{2}$, a quiet
-# harmonic $10^{-6}$. Fed raw, a network sees a few bright pixels and nothing else. Our ears
+# Mel power spans many orders of magnitude: in the band's Pons mel spectrogram the largest value
+# (the kick drum's bass) is about $2 \cdot 10^{-2}$, the median about $3 \cdot 10^{-7}$, and a tenth
+# of the values lie below $3 \cdot 10^{-12}$. Fed raw, a network sees a few bright pixels and
+# nothing else. Our ears
 # compress loudness roughly logarithmically, and so do both pipelines, with
 #
 # $$ \tilde x = \log_{10}(1 + C\, x), \qquad C = 10\,000 . $$
@@ -333,8 +335,8 @@ plt.tight_layout(); plt.show()
 #
 # Pons and Serra sized their temporal filters with this: at 60 bpm, $f_s = 44\,100$ and
 # $H = 1024$, one beat is $n \approx 43$ frames, so a 1 × 43 filter can hold one beat of the
-# slowest Ballroom dance (lesson 05). And MusiCNN's 187-frame patch is the number of frames whose
-# centres fit in 3 s at 16 kHz with hop 256.
+# slowest Ballroom dance (lesson 05). And MusiCNN's patch of 187 frames spans
+# $187 \cdot 256 / 16\,000 = 2.99$ s: the original code derives 187 from 3 seconds.
 
 # %% [markdown]
 # ### Exercise 3 (2 points) — frames per beat, and the frame at a time
