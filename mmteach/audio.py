@@ -20,16 +20,18 @@ Known differences from the original era (librosa 0.7, 2019) and the choices we o
 
 * **STFT padding.** librosa 0.7–0.9 padded the signal by ``n_fft // 2`` samples on each side by
   *reflection*; librosa ≥ 0.10 pads with *zeros*. Only the first and last frame of a clip
-  change. We default to ``pad_mode="reflect"`` — what the pretrained weights saw — and accept
-  ``pad_mode="constant"`` (what today's librosa does when the original code is run unchanged).
-  The edge frames differ by up to ≈ 1.2 (log units) on music; every other frame is identical.
+  change (by up to ≈ 1.2 log units on music); every other frame is identical. We default to
+  ``pad_mode="constant"``, what the original code computes when it runs today: with it our output
+  equals, bit for bit, the log-mel that musicnn 0.1.0 itself produced under librosa 0.10.2 (the
+  fixture ``tests/fixtures/musicnn/audio.npz``). ``pad_mode="reflect"`` gives the training era's
+  edge frames.
 * **Resampler.** librosa 0.7 resampled with ``resampy`` (``res_type="kaiser_best"``); librosa ≥
   0.10 uses ``soxr`` (``"soxr_hq"``). Their anti-aliasing filters roll off differently just below
   8 kHz. Measured on lesson 02's band example (44.1 → 16 kHz, resampy 0.4.3, soxr 1.1): the two
   log-mel inputs agree within 0.01 in bands 0–92 (up to ≈ 7.2 kHz) but differ by up to 1.5 (on a
   0–5.4 range) in the top three bands, 93–95 (≈ 7.3–8 kHz). Pass ``res_type="kaiser_best"`` for
-  the original choice (it needs ``pip install resampy``); the default is ``"soxr_hq"``, which
-  needs nothing extra. Audio already at 16 kHz is not touched, so this only matters for other
+  the training era's choice (it needs ``pip install resampy``); the default is ``"soxr_hq"``,
+  today's librosa default, which needs nothing extra. Audio already at 16 kHz is not touched, so this only matters for other
   rates — resample once with the resampler you want and pass 16 kHz audio to be sure.
 
 **Pons et al.** (CBMI 2016 / ICASSP 2017, lessons 04–05; Essentia in the original)::
@@ -315,7 +317,7 @@ _hz_to_mel = hz_to_mel.__wrapped__
 # ----------------------------------------------------------------------------------- MusiCNN
 
 
-def musicnn_mel_power(y, sr: int = MUSICNN_SR, *, pad_mode: str = "reflect", res_type: str = "soxr_hq") -> np.ndarray:
+def musicnn_mel_power(y, sr: int = MUSICNN_SR, *, pad_mode: str = "constant", res_type: str = "soxr_hq") -> np.ndarray:
     """The MusiCNN mel power spectrogram before rounding and compression: float32 (96, n_frames).
 
     ``librosa.feature.melspectrogram(y, sr=16000, n_fft=512, hop_length=256, n_mels=96)`` with the
@@ -332,21 +334,21 @@ def musicnn_mel_power(y, sr: int = MUSICNN_SR, *, pad_mode: str = "reflect", res
         raise ValueError(f"audio too short for MusiCNN: {y.size} samples at 16 kHz, need at least one "
                          f"window of {MUSICNN_N_FFT} samples (32 ms)")
     if pad_mode not in ("reflect", "constant"):
-        raise ValueError(f"pad_mode must be 'reflect' (librosa 0.7, what MusiCNN was trained on) or "
-                         f"'constant' (librosa ≥ 0.10), got {pad_mode!r}")
+        raise ValueError(f"pad_mode must be 'constant' (librosa ≥ 0.10) or 'reflect' (librosa 0.7, "
+                         f"what MusiCNN was trained on), got {pad_mode!r}")
     S = librosa.feature.melspectrogram(y=y, sr=MUSICNN_SR, n_fft=MUSICNN_N_FFT, hop_length=MUSICNN_HOP,
                                        n_mels=MUSICNN_N_MELS, pad_mode=pad_mode)
     return S.astype(np.float32, copy=False)
 
 
-def musicnn_input(y, sr: int, *, pad_mode: str = "reflect", res_type: str = "soxr_hq") -> np.ndarray:
+def musicnn_input(y, sr: int, *, pad_mode: str = "constant", res_type: str = "soxr_hq") -> np.ndarray:
     """The log-mel spectrogram MusiCNN takes, exactly as ``musicnn/extractor.py`` computes it.
 
     Args:
         y: mono audio, float, shape ``(n_samples,)``.
         sr: its sample rate in Hz; resampled to 16 kHz when different.
-        pad_mode: ``"reflect"`` (default; librosa 0.7, the era the weights were trained in) or
-            ``"constant"`` (librosa ≥ 0.10).
+        pad_mode: ``"constant"`` (default; librosa ≥ 0.10, what the original code gives today) or
+            ``"reflect"`` (librosa 0.7–0.9, the era the weights were trained in).
         res_type: resampler (``"soxr_hq"`` default, ``"kaiser_best"`` = the original; needs resampy).
 
     Returns:

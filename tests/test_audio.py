@@ -23,7 +23,7 @@ def tone_mix(sr: int, seconds: float, seed: int = 0) -> np.ndarray:
     return (y / np.abs(y).max() * 0.9).astype(np.float32)
 
 
-def original_musicnn(y, sr=16000, pad_mode="reflect"):
+def original_musicnn(y, sr=16000, pad_mode="constant"):
     """The original package's lines (musicnn/extractor.py), float32 logarithm as under NumPy 1.16."""
     rep = librosa.feature.melspectrogram(y=y, sr=sr, hop_length=256, n_fft=512, n_mels=96, pad_mode=pad_mode).T
     rep = rep.astype(np.float16)
@@ -42,6 +42,20 @@ def test_musicnn_input_matches_original_computation(pad_mode):
     assert ours.shape == (96, 1 + y.size // 256) == ref.shape
     np.testing.assert_allclose(ours, ref, rtol=2e-7, atol=1e-6)
     assert ours.max() > 3.0          # a real signal, not zeros
+
+
+def test_musicnn_equals_the_original_packages_output_fixture():
+    """tests/fixtures/musicnn/audio.npz holds a log-mel computed by musicnn 0.1.0 itself (librosa
+    0.10.2, NumPy 1.26): ours must be identical, patch for patch."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "musicnn" / "audio.npz"
+    if not path.is_file():
+        pytest.skip("the musicnn fixture is not on this branch")
+    fx = np.load(path)
+    y = fx["audio_int16"].astype(np.float32) / 32768
+    ours = audio.musicnn_patches(y, int(fx["sr"]))
+    np.testing.assert_array_equal(ours, fx["logmel"].transpose(0, 2, 1))
 
 
 def test_musicnn_padding_modes_differ_only_at_the_edges():

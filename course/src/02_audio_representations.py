@@ -561,10 +561,11 @@ plt.tight_layout(); plt.show()
 # | normalisation | none (batch norm inside the model) | one mean and one std of the training set |
 # | patch | 187 frames = 3 s, no overlap | 80 frames ≈ 1.86 s (250 ≈ 5.8 s) |
 #
-# `au.musicnn_input` reproduces the original `musicnn` package's computation exactly (a test
-# compares it with the original code on synthetic audio). Two things changed since 2019 and are
-# options: librosa then padded frames by reflection (our default, `pad_mode="reflect"`) where it
-# now pads with zeros (`pad_mode="constant"`), and it resampled with `resampy`
+# `au.musicnn_input` reproduces the original `musicnn` package's computation exactly: on a test
+# clip it equals, bit for bit, the input that the original package computed. Two things in
+# librosa changed since the model was trained in 2019, and the old behaviour is an option: frames
+# were padded by reflection (`pad_mode="reflect"`; today zeros, our default, which changes only
+# the first and last frame), and audio was resampled with `resampy`
 # (`res_type="kaiser_best"`, needs `pip install resampy`) where it now uses `soxr`; measured on
 # this band, the two resamplers give the same MusiCNN input within 0.01 below 7.2 kHz, and only
 # the top three mel bands differ noticeably. `au.pons_input` re-creates Essentia's defaults with
