@@ -393,7 +393,7 @@ plt.show()
 # from 70 to 180 bpm and record the largest response of the comb filter:
 
 # %%
-tempi = np.arange(70, 181, 10)
+tempi = pick(normal=np.arange(70, 181, 10), quick=np.arange(80, 161, 20))
 response = []
 for bpm in tempi:
     s = conv.log_mel(conv.drum_groove(bpm=int(bpm), seconds=2.0))[:, :80]
@@ -573,7 +573,7 @@ for shift in [0, 1, 2, 3]:
 
 # %% [solution] conv2d_params
 def conv2d_params(n_filters, kernel_shape, in_channels=1, bias=True):
-    """Trainable parameters of a conv layer: n_filters x (m * n * in_channels + 1 if bias)."""
+    """Number of trainable parameters (weights and biases) of a 2-D convolutional layer."""
     ### BEGIN SOLUTION
     m, n = kernel_shape
     return n_filters * (m * n * in_channels + (1 if bias else 0))
