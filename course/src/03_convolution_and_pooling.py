@@ -352,6 +352,26 @@ for _M, _m, _p, _s in [(7, 7, 0, 1), (11, 2, 0, 2), (5, 6, 1, 1), (187, 7, 3, 1)
 # (valid, stride 1) $M' = M - m + 1$ and $N' = N - n + 1$. The formula of section 3 holds on each
 # axis separately.
 #
+# In two dimensions the flip of section 2 turns a picture upside down *and* back to front. Take a
+# 3×4 kernel shaped like a **plucked note**: an attack across all three bands in the first frame,
+# then the lowest partial dying away. Feed both operations a single impulse — a spectrogram with
+# one bright cell. The output of a convolution is the kernel itself (its *impulse response*); the
+# output of a correlation, which is what a framework's layer computes, is the kernel flipped along
+# both axes — a high tone swelling into a click, the note played backwards. When you plot the
+# weights of a trained layer (lessons 05 and 09) you see the *template* the layer looks for; its
+# impulse response is that picture flipped.
+
+# %%
+note_kernel = np.array([[1.0, 0.8, 0.6, 0.4],        # row 0 = lowest band: a partial dying away
+                        [1.0, 0.0, 0.0, 0.0],        # the attack reaches the higher bands
+                        [1.0, 0.0, 0.0, 0.0]])
+impulse = np.zeros((7, 8)); impulse[3, 3] = 1.0
+conv.plot_maps([note_kernel, conv.convolve2d(impulse, note_kernel, "same"), conv.correlate2d(impulse, note_kernel, "same")],
+               ["kernel: a plucked note", "convolution of an impulse", "correlation of an impulse"],
+               cmap="Greys", width=3.6, height=2.6)
+plt.show()
+
+# %% [markdown]
 # The *shape* of the kernel decides what it can notice:
 #
 # * a **temporal filter**, $1 \times n$, looks at one band over $n$ frames: it can match rhythms,
