@@ -22,12 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mmteach import conv  # noqa: E402
 
 
+THREADS = torch.get_num_threads()
+
+
 def ms(seconds: float) -> str:
     return f"{1e3 * seconds:10.3f} ms"
 
 
 def bench_1d(rng) -> None:
-    print("\n1-D valid convolution, float64 (best of several runs)")
+    print("\n1-D valid convolution, float64, torch on 1 thread (best of several runs)")
+    torch.set_num_threads(1)
     print(f"{'M':>7} {'m':>4} | {'conv.convolve1d (loops)':>24} {'np.convolve':>14} {'F.conv1d (flipped)':>20}")
     for M, m in [(1_000, 15), (10_000, 15), (10_000, 128)]:
         x, w = rng.standard_normal(M), rng.standard_normal(m)
@@ -39,6 +43,7 @@ def bench_1d(rng) -> None:
         t_np = conv.best_time(np.convolve, x, w, "valid", repeat=20)
         t_torch = conv.best_time(F.conv1d, xt, wt, repeat=20)
         print(f"{M:>7} {m:>4} | {ms(t_loop):>24} {ms(t_np):>14} {ms(t_torch):>20}")
+    torch.set_num_threads(THREADS)
 
 
 def bench_2d(rng, devices) -> None:
@@ -82,15 +87,14 @@ def bench_2d(rng, devices) -> None:
         print(row)
 
 
-THREADS = torch.get_num_threads()
-
-
 def bench_pool(rng) -> None:
-    print("\nmax pooling 2×2 of 32 feature maps of 29×73")
+    print("\nmax pooling 2×2 of 32 feature maps of 29×73, torch on 1 thread")
+    torch.set_num_threads(1)
     x = rng.standard_normal((32, 29, 73))
     assert np.allclose(conv.max_pool2d(x, 2), F.max_pool2d(torch.tensor(x), 2).numpy())
     print(f"conv.max_pool2d {ms(conv.best_time(conv.max_pool2d, x, 2, repeat=3))}   "
           f"F.max_pool2d {ms(conv.best_time(F.max_pool2d, torch.tensor(x), 2, repeat=20))}")
+    torch.set_num_threads(THREADS)
 
 
 def time_lesson() -> None:
