@@ -1,0 +1,157 @@
+"""Pons' models: exact parameter counts of the source tables, shapes, the fast temporal path, training."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mmteach import checks, models, train
+from mmteach.models import pons
+
+SEED002 = dict(pons.SEED002_PARAMS)
+SEED003 = dict(pons.SEED003_PARAMS)
+
+
+def test_tables_hold_the_published_figures():
+    # written out again here, from seed 002 Table 1 and seed 003's table, so a typo in the module fails
+    assert SEED002 == {"black-box": 3_275_312, "time": 7_336, "frequency": 3_368, "time-frequency": 196_816}
+    assert SEED003 == {"o-net": 4_188, "p-net": 7_428, "2o": 8_368, "o+p": 11_608, "2p": 14_848,
+                       "2o+2p": 23_208, "4o+4p": 46_408, "8o+8p": 92_808}
+
+
+@pytest.mark.parametrize("name", list(SEED002) + list(SEED003))
+def test_parameter_count_matches_source(name):
+    net = models.create(name, n_classes=8)
+    expected = {**SEED002, **SEED003}[name]
+    assert models.count_parameters(net) == expected
+    assert name in models.names()
+    assert "seed 00" in models.source(name)
+
+
+@pytest.mark.parametrize("name", list(SEED002))
+def test_hand_counts_seed002(name):
+    assert pons.table_params(name) == SEED002[name]
+
+
+def test_hand_counts_seed003():
+    combos = {"o-net": (1, 0), "p-net": (0, 1), "2o": (2, 0), "o+p": (1, 1), "2p": (0, 2), "2o+2p": (2, 2),
+              "4o+4p": (4, 4), "8o+8p": (8, 8)}
+    for name, (o, p) in combos.items():
+        assert pons.temporal_net_params(o, p) == SEED003[name], name
+
+
+def test_filter_lengths():
+    assert pons.onet_lengths() == [6, 11, 16, 21, 26, 31, 36, 41]
+    lengths = pons.pnet_lengths()
+    assert lengths[0] == 46 and lengths[-1] == 216 and len(lengths) == 35
+    assert all(b - a == 5 for a, b in zip(lengths, lengths[1:]))
+
+
+def test_arithmetic_helpers():
+    assert pons.conv_params(32, 12, 8) == 32 * 97
+    assert pons.dense_params(960, 200) == 192_200
+    assert pons.pooled_size(40, 12, 4) == 7 and pons.pooled_size(80, 60, 1) == 21
+    with pytest.raises(ValueError):
+        pons.pooled_size(40, 41, 1)
+    with pytest.raises(ValueError):
+        pons.conv_params(0, 3, 3)
+    with checks.own_work(), pytest.raises(checks.ReferenceUsed):
+        pons.conv_params(1, 1, 1)
+
+
+@pytest.mark.parametrize("name", list(SEED002) + ["o-net", "p-net", "o+p", "2o+2p"])
+def test_output_shapes(name):
+    n_frames = 80 if name in SEED002 else 250
+    net = models.create(name, n_classes=5).eval()
+    out = net(torch.randn(3, 40, n_frames))
+    assert out.shape == (3, 5)
+    with pytest.raises(ValueError, match="mel bands"):
+        net(torch.randn(3, 39, n_frames))
+    with pytest.raises(ValueError, match=r"\(batch, n_mels, n_frames\)"):
+        net(torch.randn(40, n_frames))
+
+
+def test_other_input_sizes():
+    # the layers that span "all bands" / "all frames" follow the input size
+    assert models.create("time", n_mels=96, n_frames=100)(torch.randn(2, 96, 100)).shape == (2, 8)
+    assert models.create("frequency", n_mels=96, n_frames=100)(torch.randn(2, 96, 100)).shape == (2, 8)
+    with pytest.raises(ValueError, match="frames"):
+        models.create("p-net", n_frames=200)
+
+
+def test_branch_feature_sizes():
+    tf = models.create("time-frequency")
+    x = torch.randn(2, 1, 40, 80)
+    assert tf.time(x).shape == (2, 32 * 21) and tf.frequency(x).shape == (2, 32 * 9)
+    onet = models.create("o-net")
+    assert onet.features(torch.randn(2, 40, 250)).shape == (2, 40, 10)
+    assert len(onet.filters()) == 40 and onet.filters()[-1][1].shape == (41,)
+
+
+@pytest.mark.parametrize("name", ["o-net", "p-net", "o+p", "2o+2p"])
+def test_fast_temporal_path_equals_literal_one(name):
+    torch.manual_seed(1)
+    net = models.create(name)
+    # negative biases make some ReLUs clip, which the fast path must get right too
+    with torch.no_grad():
+        for p in net.parameters():
+            if p.ndim == 1:
+                p.uniform_(-0.5, 0.5)
+    x = torch.randn(4, 40, 250)
+    fast, slow = net.features(x), net.features_reference(x)
+    torch.testing.assert_close(fast, slow, atol=1e-5, rtol=1e-5)
+    params = [p for n, p in net.named_parameters() if not n.startswith("out.")]
+    g_fast = torch.autograd.grad((fast ** 2).sum(), params)
+    g_slow = torch.autograd.grad((slow ** 2).sum(), params)
+    for a, b in zip(g_fast, g_slow):
+        torch.testing.assert_close(a, b, atol=1e-3, rtol=1e-4)
+    with torch.no_grad():                       # inference path, chunked
+        torch.testing.assert_close(net.features(x), slow.detach(), atol=1e-5, rtol=1e-5)
+
+
+def test_initialisation_follows_lasagne():
+    net = models.create("time-frequency")
+    assert torch.count_nonzero(net.dense.bias) == 0
+    bound = np.sqrt(6 / (960 + 200))          # Glorot uniform
+    assert net.dense.weight.abs().max() <= bound and net.dense.weight.abs().max() > 0.9 * bound
+
+
+# ---------------------------------------------------------------------------------------------
+# Training on a synthetic task with a rhythm cue and a timbre cue (the dance set is used below
+# when mmteach.data is present)
+# ---------------------------------------------------------------------------------------------
+
+def rhythm_timbre_task(n_per_class=24, n_classes=4, n_frames=80, seed=0):
+    """Class c: clicks every 4 + 3c frames (tempo) in bands around 6 + 8c (timbre), plus noise."""
+    rng = np.random.default_rng(seed)
+    n = n_per_class * n_classes
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    x = rng.normal(0, 0.5, (n, 40, n_frames)).astype(np.float32)
+    for i, c in enumerate(y):
+        period = 4 + 3 * c
+        phase = rng.integers(period)
+        lo = 6 + 8 * c
+        x[i, lo - 4:lo + 4, phase::period] += 2.0
+    track = np.arange(n) // 2
+    perm = rng.permutation(n)
+    return x[perm], y[perm], track[perm]
+
+
+class Sub:
+    def __init__(self, x, y, track):
+        self.x, self.y, self.track = x, y, track
+
+
+@pytest.mark.parametrize("name,epochs", [("black-box", 4), ("time", 8), ("frequency", 8), ("time-frequency", 6),
+                                         ("o-net", 6), ("p-net", 6)])
+def test_models_learn_synthetic_task(name, epochs):
+    n_frames = 80 if name in SEED002 else 250
+    x, y, tr = rhythm_timbre_task(n_frames=n_frames)
+    half = len(y) * 3 // 4
+    torch.manual_seed(0)
+    net = models.create(name, n_classes=4)
+    hist = train.fit(net, Sub(x[:half], y[:half], tr[:half]), epochs=epochs, batch_size=10, lr=0.05, progress=False,
+                     device="cpu")
+    assert hist.train_loss[-1] < 0.7 * hist.train_loss[0], hist.train_loss
+    acc = train.evaluate(net, Sub(x[half:], y[half:], tr[half:]))["patch_accuracy"]
+    assert acc > 0.6, acc           # chance 0.25
