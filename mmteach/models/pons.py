@@ -42,6 +42,9 @@ The parameter arithmetic is spelled out by :func:`conv_params`, :func:`dense_par
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
 from torch import nn
 
@@ -52,7 +55,7 @@ __all__ = [
     "BlackBox", "Time", "Frequency", "TimeFrequency", "TemporalNet", "ONet", "PNet",
     "ONET_LENGTHS", "PNET_LENGTHS", "ONET_FILTERS_PER_LENGTH", "PNET_FILTERS_PER_LENGTH",
     "conv_params", "dense_params", "pooled_size", "table_params", "onet_lengths", "pnet_lengths",
-    "temporal_net_params", "SEED002_PARAMS", "SEED003_PARAMS", "SEED002_ACCURACY", "SEED003_ACCURACY",
+    "temporal_net_params", "design_lengths", "autocorrelation", "dominant_period", "SEED002_PARAMS", "SEED003_PARAMS", "SEED002_ACCURACY", "SEED003_ACCURACY",
 ]
 
 SEED002 = "Pons, Lidy & Serra, CBMI 2016 (seed 002, Table 1)"
@@ -165,6 +168,57 @@ def temporal_net_params(n_onet: int, n_pnet: int, n_mels: int = 40, n_classes: i
     if n_filters == 0:
         raise ValueError("at least one O-net or P-net is needed")
     return n_onet * o_conv + n_pnet * p_conv + dense_params(n_filters * sub_bands, n_classes)
+
+
+@checks.reference
+def design_lengths(n_beat: float, step: int = 5, first: int = 6, n_beats_long: int = 5) -> tuple[list[int], list[int]]:
+    """Seed 003's filter lengths from the number of frames in one beat at the slowest tempo.
+
+    O-net: ``first, first + step, ...`` while shorter than one beat (``< n_beat``) — onsets and
+    sub-beat patterns. P-net: continuing the same grid up to ``1 + n_beats_long · n_beat`` frames —
+    patterns of up to five beats. With ``n_beat = 43`` (60 bpm, 44.1 kHz, hop 1024):
+    O = 6, 11, ..., 41 and P = 46, 51, ..., 216.
+    """
+    if not n_beat > first:
+        raise ValueError(f"n_beat must exceed the first length {first}; got {n_beat}")
+    onet = list(range(first, int(math.ceil(n_beat)), step))
+    onet = [n for n in onet if n < n_beat]
+    longest = 1 + n_beats_long * n_beat
+    pnet = list(range(onet[-1] + step, int(math.floor(longest)) + 1, step))
+    return onet, pnet
+
+
+@checks.reference
+def autocorrelation(w) -> np.ndarray:
+    """Normalised autocorrelation of a 1-D filter: ``r[k] = Σ_t v_t v_{t+k} / Σ_t v_t²`` with
+    ``v = w − mean(w)``, for lags ``k = 0 … n−1`` (``r[0] = 1``; all zeros for a constant filter)."""
+    v = np.asarray(w, dtype=np.float64).ravel()
+    if v.size == 0:
+        raise ValueError("the filter is empty")
+    v = v - v.mean()
+    energy = float(np.dot(v, v))
+    if energy == 0.0:
+        return np.zeros(v.size)
+    full = np.correlate(v, v, mode="full")[v.size - 1:]
+    return full / energy
+
+
+@checks.reference
+def dominant_period(w, min_lag: int = 3, max_lag: int | None = None) -> int:
+    """The lag (in frames) of the strongest local maximum of :func:`autocorrelation` of ``w``
+    between ``min_lag`` and ``max_lag`` (default: half the filter length), or 0 if there is none.
+
+    A local maximum is a lag k with ``r[k-1] < r[k] >= r[k+1]``; a filter made of clicks every p
+    frames has its strongest one at k = p.
+    """
+    r = autocorrelation(w)
+    n = r.size
+    hi = n // 2 if max_lag is None else min(int(max_lag), n - 2)
+    best, best_val = 0, -np.inf
+    for k in range(max(int(min_lag), 1), hi + 1):
+        if r[k - 1] < r[k] >= r[k + 1] and r[k] > best_val:
+            best, best_val = k, r[k]
+    return int(best)
 
 
 # --------------------------------------------------------------------------------------------
