@@ -155,3 +155,24 @@ def test_models_learn_synthetic_task(name, epochs):
     assert hist.train_loss[-1] < 0.7 * hist.train_loss[0], hist.train_loss
     acc = train.evaluate(net, Sub(x[half:], y[half:], tr[half:]))["patch_accuracy"]
     assert acc > 0.6, acc           # chance 0.25
+
+
+@pytest.mark.parametrize("o,p,m,k", [(1, 0, 40, 8), (0, 3, 96, 50), (1, 2, 48, 10), (2, 1, 41, 3)])
+def test_hand_count_matches_model_for_other_sizes(o, p, m, k):
+    assert pons.temporal_net_params(o, p, n_mels=m, n_classes=k) == \
+        models.count_parameters(pons.TemporalNet(o, p, n_classes=k, n_mels=m))
+    for name in SEED002:
+        assert pons.table_params(name, n_mels=m + 8, n_frames=100, n_classes=k) == \
+            models.count_parameters(models.create(name, n_mels=m + 8, n_frames=100, n_classes=k))
+
+
+def test_design_lengths_and_periodicity():
+    onet, pnet = pons.design_lengths(43.07)
+    assert onet == list(pons.ONET_LENGTHS) and pnet == list(pons.PNET_LENGTHS)
+    w = np.zeros(150)
+    w[5::19] = 1.0
+    assert pons.dominant_period(w) == 19
+    r = pons.autocorrelation(w)
+    assert r[0] == pytest.approx(1.0) and r.shape == (150,)
+    assert pons.dominant_period(np.arange(40.0)) == 0
+    np.testing.assert_array_equal(pons.autocorrelation(np.full(7, 2.0)), np.zeros(7))

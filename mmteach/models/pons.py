@@ -158,9 +158,10 @@ def pnet_lengths() -> list[int]:
 
 
 @checks.reference
-def temporal_net_params(n_onet: int, n_pnet: int, n_mels: int = 40, n_classes: int = 8, sub_bands: int = 10) -> int:
-    """Parameters of ``n_onet`` O-nets + ``n_pnet`` P-nets side by side, pooled to ``sub_bands``
-    values per filter and followed by one softmax layer."""
+def temporal_net_params(n_onet: int, n_pnet: int, n_mels: int = 40, n_classes: int = 8, band: int = 4) -> int:
+    """Parameters of ``n_onet`` O-nets + ``n_pnet`` P-nets side by side, each filter pooled to
+    ``n_mels // band`` sub-band values, followed by one softmax layer of ``n_classes`` units."""
+    sub_bands = n_mels // band
     o_conv = sum(conv_params(ONET_FILTERS_PER_LENGTH, 1, n) for n in ONET_LENGTHS)
     p_conv = sum(conv_params(PNET_FILTERS_PER_LENGTH, 1, n) for n in PNET_LENGTHS)
     n_filters = (n_onet * ONET_FILTERS_PER_LENGTH * len(ONET_LENGTHS)
@@ -411,7 +412,7 @@ class TemporalFilters(nn.Module):
         return torch.cat(outs, dim=1)
 
 
-def _fast_temporal(x: torch.Tensor, nets, band: int, chunk: int = 64) -> torch.Tensor:
+def _fast_temporal(x: torch.Tensor, nets, band: int, chunk: int = 16) -> torch.Tensor:
     """Responses of every filter in ``nets`` (TemporalFilters modules), pooled: ``(B, K, n_mels // band)``.
 
     ``x`` is ``(B, n_mels, T)``. All filters are right-padded with zeros to the longest length L
