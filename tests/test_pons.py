@@ -116,47 +116,6 @@ def test_initialisation_follows_lasagne():
     assert net.dense.weight.abs().max() <= bound and net.dense.weight.abs().max() > 0.9 * bound
 
 
-# ---------------------------------------------------------------------------------------------
-# Training on a synthetic task with a rhythm cue and a timbre cue (the dance set is used below
-# when mmteach.data is present)
-# ---------------------------------------------------------------------------------------------
-
-def rhythm_timbre_task(n_per_class=24, n_classes=4, n_frames=80, seed=0):
-    """Class c: clicks every 4 + 3c frames (tempo) in bands around 6 + 8c (timbre), plus noise."""
-    rng = np.random.default_rng(seed)
-    n = n_per_class * n_classes
-    y = np.repeat(np.arange(n_classes), n_per_class)
-    x = rng.normal(0, 0.5, (n, 40, n_frames)).astype(np.float32)
-    for i, c in enumerate(y):
-        period = 4 + 3 * c
-        phase = rng.integers(period)
-        lo = 6 + 8 * c
-        x[i, lo - 4:lo + 4, phase::period] += 2.0
-    track = np.arange(n) // 2
-    perm = rng.permutation(n)
-    return x[perm], y[perm], track[perm]
-
-
-class Sub:
-    def __init__(self, x, y, track):
-        self.x, self.y, self.track = x, y, track
-
-
-@pytest.mark.parametrize("name,epochs", [("black-box", 4), ("time", 8), ("frequency", 8), ("time-frequency", 6),
-                                         ("o-net", 6), ("p-net", 6)])
-def test_models_learn_synthetic_task(name, epochs):
-    n_frames = 80 if name in SEED002 else 250
-    x, y, tr = rhythm_timbre_task(n_frames=n_frames)
-    half = len(y) * 3 // 4
-    torch.manual_seed(0)
-    net = models.create(name, n_classes=4)
-    hist = train.fit(net, Sub(x[:half], y[:half], tr[:half]), epochs=epochs, batch_size=10, lr=0.05, progress=False,
-                     device="cpu")
-    assert hist.train_loss[-1] < 0.7 * hist.train_loss[0], hist.train_loss
-    acc = train.evaluate(net, Sub(x[half:], y[half:], tr[half:]))["patch_accuracy"]
-    assert acc > 0.6, acc           # chance 0.25
-
-
 @pytest.mark.parametrize("o,p,m,k", [(1, 0, 40, 8), (0, 3, 96, 50), (1, 2, 48, 10), (2, 1, 41, 3)])
 def test_hand_count_matches_model_for_other_sizes(o, p, m, k):
     assert pons.temporal_net_params(o, p, n_mels=m, n_classes=k) == \
@@ -176,3 +135,35 @@ def test_design_lengths_and_periodicity():
     assert r[0] == pytest.approx(1.0) and r.shape == (150,)
     assert pons.dominant_period(np.arange(40.0)) == 0
     np.testing.assert_array_equal(pons.autocorrelation(np.full(7, 2.0)), np.zeros(7))
+
+
+# ---------------------------------------------------------------------------------------------
+# Training on the offline dance set (quick size: 40 tracks, 8 classes; chance = 12.5 %)
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dance():
+    data = pytest.importorskip("mmteach.data")
+    ds = data.dance_set("quick")
+    split = ds.splits(seed=0)
+    stats = data.norm_stats(ds, "pons", split["train"])
+    held_out = np.concatenate([split["val"], split["test"]])
+
+    def patches(n_frames, hop):
+        return (data.make_patches(ds, "pons", n_frames, indices=split["train"], hop=hop, stats=stats),
+                data.make_patches(ds, "pons", n_frames, indices=held_out, hop=hop, stats=stats))
+    return patches
+
+
+@pytest.mark.parametrize("name,n_frames,hop,epochs", [
+    ("black-box", 80, None, 6), ("time", 80, None, 30), ("frequency", 80, None, 10),
+    ("time-frequency", 80, None, 8), ("o-net", 250, 80, 20), ("p-net", 250, 80, 10), ("o+p", 250, 80, 8)])
+def test_models_learn_the_dance_set(dance, name, n_frames, hop, epochs):
+    # Adam makes these short runs reliable; the seed-002 SGD recipe itself is tested in test_train.py.
+    train_p, held_out = dance(n_frames, hop)
+    torch.manual_seed(0)
+    net = models.create(name, n_classes=8)
+    hist = train.fit(net, train_p, epochs=epochs, optimizer="adam", lr=1e-3, progress=False, device="cpu")
+    assert hist.train_loss[-1] < 0.75 * hist.train_loss[0], hist.train_loss
+    res = train.evaluate(net, held_out)
+    assert res["patch_accuracy"] >= 0.25, res["patch_accuracy"]       # chance: 0.125

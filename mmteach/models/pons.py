@@ -34,8 +34,8 @@ shape written ``m×n`` is (frequency × time), all convolutions are "valid" (no 
 drop an incomplete last window, every model returns *logits* ``(batch, n_classes)`` — the
 softmax of the papers is applied by the loss (``torch.nn.functional.cross_entropy``) or by
 :func:`mmteach.train.predict`. Hidden layers use ReLU; dropout 0.5 sits before each dense
-layer, as in the original Lasagne code. Weights start as in that code: Glorot-uniform (seed 002)
-or He-uniform (seed 003) with zero biases.
+layer, as in the original Lasagne code. Weights start as in that code: Glorot-uniform (seed 002;
+seed 003's dense layer too) or He-uniform (seed 003's filters), with zero biases.
 
 The parameter arithmetic is spelled out by :func:`conv_params`, :func:`dense_params`,
 :func:`pooled_size` and :func:`table_params`, which lessons 04 and 05 ask learners to write.
@@ -239,9 +239,11 @@ def _check_input(x: torch.Tensor, n_mels: int, n_frames: int | None, name: str) 
 
 
 def _init(module: nn.Module, scheme: str) -> None:
+    """Lasagne's initialisation: ``scheme`` ("glorot" or "he") for conv layers, Glorot uniform
+    (Lasagne's default) for dense layers, zero biases."""
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
-            if scheme == "glorot":
+            if scheme == "glorot" or isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)
             else:
                 nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
