@@ -143,7 +143,7 @@ shapes = {"Black-box 12×8": (5, 10, 12, 8, "C0"), "Time 1×60": (30, 12, 1, 60,
 for label, (y0, x0, m, n, col) in shapes.items():
     ax.add_patch(plt.Rectangle((x0 - 0.5, y0 - 0.5), n, m, fill=False, ec=col, lw=2.5, label=label))
 ax.set(xlabel="frame (23 ms each)", ylabel="mel band", title="one 40 × 80 patch and the three filter shapes")
-ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
@@ -566,15 +566,26 @@ print(f"parameters: Black-box has {ratio:.1f}× as many as Time-Frequency, "
 # %% [markdown]
 # **What to expect, and what not.** The parameter column reproduces exactly — it is arithmetic.
 # The accuracies cannot be the paper's: our tracks are synthetic, 10 s instead of 30 s, and we
-# train for minutes rather than 2,000 epochs on a handful of folds. On the offline set the
-# Time-Frequency model lands well above the Frequency model and far above chance, as in the
-# paper. The Frequency model does better here than on Ballroom (59.59 %): our dances use
-# instruments and registers that differ by class more than real recordings do, so timbre alone
-# carries more information. The Time model, with no dense layer and a very low learning rate, is
-# the slowest to train; with few epochs it can stay behind the Frequency model, which reverses the
-# paper's Time > Frequency. The Black-box has 16× more parameters than Time-Frequency and only ~250
-# training tracks to fit them; with this budget of epochs it usually trails Time-Frequency rather
-# than matching it. Re-run with `EPOCHS = 60` (or on a GPU) and compare.
+# train for 15 epochs on 3 folds instead of up to 2,000 epochs on 10. When this lesson was written,
+# a normal-mode run gave (track accuracy, mean ± std over 3 folds): Time-Frequency 94.8 ± 1.5 %,
+# Time 88.5 ± 3.9 %, Black-box 86.5 ± 1.5 %, Frequency 72.9 ± 1.5 %, chance 16.7 % — your numbers
+# should be close. So on our data:
+#
+# * **Time-Frequency > Time > Frequency holds**, all far above chance, as in Table 1 (86.54 /
+#   81.79 / 59.59 %). Rhythm and tempo carry most of the information about a dance; timbre alone
+#   gets a good deal less, and the combination is best.
+# * **Black-box ≈ Time-Frequency does not hold in the paper's form**: here the Black-box stays
+#   several points *below* Time-Frequency (and about level with the 7,336-parameter Time model).
+#   It has 3.3 million parameters to fit from about 1,300 training patches, and 15 epochs of plain
+#   SGD are far from enough for it; Pons et al. report it only slightly above Time-Frequency after
+#   extensive tuning. The paper's real claim — a musically motivated model as accurate as the
+#   black box with 16× fewer parameters — is, if anything, stronger on our data.
+# * Everything is a little higher than on Ballroom: the rendered dances are cleaner and more
+#   regular than real recordings, and the Frequency model profits most from that (our dances
+#   also differ in instruments and registers).
+#
+# With 3 folds the standard deviations are rough; re-run with `N_FOLDS = 10` and `EPOCHS = 60`
+# (on a GPU, or with patience) to see how stable the ordering is.
 
 # %% [markdown]
 # ### Written answer (3 points) — what reproduced, and why
@@ -587,18 +598,18 @@ print(f"parameters: Black-box has {ratio:.1f}× as many as Time-Frequency, "
 
 # %% [answer] reproduction_answer 3
 # ### BEGIN SOLUTION
-# *Model answer (numbers vary with the run).* (a) The parameter counts reproduce exactly. On the
-# offline set Time-Frequency is clearly above Frequency and far above chance, and it reaches about
-# the Black-box's accuracy (or better) with 1/16 of the parameters — the paper's central claim holds
-# in spirit. The full ordering need not hold: Frequency can rival or beat Time here, unlike on
-# Ballroom (81.79 vs 59.59 %), and the Black-box usually does not reach Time-Frequency.
-# (b) Data: the rendered dances differ by instrumentation and register as well as rhythm, so
-# spectral cues are stronger than in real recordings; tracks are 10 s, giving few patches, and far
-# cleaner. Budget: 15 epochs with lr 0.01 and no momentum is far from the paper's 2,000 epochs;
-# the small Time model (no hidden layer) and the 3-million-parameter Black-box both learn slowly;
-# 3 folds give a noisy mean. (c) Timbre correlates with the dance (tango's accordion-like
-# instruments, samba's percussion, the bass register of a slow waltz), and a single spectral frame
-# also reveals which drums are present; the pitch-shift freedom of the 32×1 filters helps too.
+# *Model answer (numbers from the normal-mode run; yours may differ a little).* (a) The parameter
+# counts reproduce exactly. Time-Frequency (≈ 95 %) > Time (≈ 88 %) > Frequency (≈ 73 %), all far
+# above the 17 % chance level: this part of the ordering holds. Black-box ≈ Time-Frequency does not:
+# the Black-box (≈ 86 %) trails Time-Frequency by several points, i.e. the musically motivated model
+# matches — here beats — the black box with 1/16 of its parameters, so the paper's efficiency claim
+# holds. (b) Data: the rendered dances are clean, regular and differ in instrumentation, so all
+# models, and the Frequency model most, score higher than on Ballroom; with only ~1,300 training
+# patches the 3.3-million-parameter Black-box is hard to fit. Budget: 15 epochs of plain SGD with
+# lr 0.01 (the paper: up to 2,000), so the largest model is furthest from convergence; 3 folds give
+# a noisy mean and std. (c) Timbre correlates with the dance — instruments, register, which drums
+# play — and a single spectral frame reveals much of it; the 32×1 filters can also move by a few
+# bands (pitch shifts).
 #
 # *Rubric (3 points):* 1 point for a correct reading of which claims held and which did not, with
 # numbers from the run; 1 point for one data-related and one training-related reason; 1 point for
