@@ -64,7 +64,19 @@ def _check_name(name: str) -> None:
 
 
 def _package_dir() -> Path | None:
-    spec = importlib.util.find_spec("musicnn")
+    """Folder of the installed ``musicnn`` package (found by its distribution record first, so a
+    local file named musicnn.py cannot hide it)."""
+    try:
+        import importlib.metadata as md
+        folder = Path(md.distribution("musicnn").locate_file("musicnn"))
+        if (folder / "MTT_musicnn").is_dir() or (folder / "MSD_musicnn").is_dir():
+            return folder
+    except Exception:   # not installed as a distribution
+        pass
+    try:
+        spec = importlib.util.find_spec("musicnn")
+    except (ImportError, ValueError):
+        return None
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(list(spec.submodule_search_locations)[0])

@@ -92,6 +92,30 @@ def test_feature_shapes_and_any_length():
         assert net(torch.randn(1, 96, 400)).shape == (1, 50)
 
 
+def test_fused_eval_path_equals_literal_order():
+    """Eval mode fuses ReLU → BN → max over frequency; it must equal the literal order, also for
+    negative BN scales (where the max becomes a min)."""
+    torch.manual_seed(1)
+    net = MusiCNN()
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.weight.data.normal_()                    # about half negative
+            m.bias.data.normal_()
+            m.running_mean.data.normal_()
+            m.running_var.data.uniform_(0.5, 2.0)
+    assert (net.frontend.f74.bn.weight < 0).any()
+    net.eval()
+    x = torch.randn(2, 96, 100) * 2 + 1
+    with torch.no_grad():
+        fast = net.features(x)
+        literal = net.set_fast_eval(False).features(x)
+        maps = net.frontend.f77.maps(net.frontend.input_bn(x.transpose(1, 2).unsqueeze(1)))
+    assert maps.shape == (2, 204, 100, 30)
+    for key in ("timbral", "temporal", "cnn3", "penultimate", "logits"):
+        torch.testing.assert_close(fast[key], literal[key], atol=1e-4, rtol=1e-5, msg=key)
+    torch.testing.assert_close(literal["timbral"][:, 204:], maps.amax(dim=3))
+
+
 def test_each_patch_is_computed_on_its_own():
     """Batch of patches == patches one by one (no leakage across the batch in eval mode)."""
     net = MusiCNN().eval()
@@ -161,11 +185,16 @@ def _rel(ours: np.ndarray, ref: np.ndarray) -> float:
 
 
 @needs_weights
-def test_fixture_features_match_original(pretrained):
+@pytest.mark.parametrize("fast", [True, False], ids=["fused", "literal"])
+def test_fixture_features_match_original(pretrained, fast):
     name, net = pretrained
     ref = np.load(FIX / f"{name}.npz")
-    with torch.no_grad():
-        f = {k: v.numpy() for k, v in net.features(_logmel_batch()).items()}
+    net.set_fast_eval(fast)
+    try:
+        with torch.no_grad():
+            f = {k: v.numpy() for k, v in net.features(_logmel_batch()).items()}
+    finally:
+        net.set_fast_eval(True)
     # patch 0, laid out (time, channels) as the original returns them
     for key in ("timbral", "temporal", "cnn1", "cnn2", "cnn3"):
         assert _rel(f[key][0].T, ref[key]) < 1e-4, key

@@ -95,6 +95,21 @@ def interleave_pools(max_pool: torch.Tensor, mean_pool: torch.Tensor) -> torch.T
     return torch.stack([max_pool, mean_pool], dim=-1).flatten(1)
 
 
+def _fused_relu_bn_max(z: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
+    """``max over the last axis of BN(ReLU(z))`` for a BN in eval mode, without building BN(ReLU(z)).
+
+    In eval mode BN is the per-channel affine map ``a·v + c`` with ``a = γ/√(σ² + ε)`` and
+    ``c = β − a·μ``. ReLU and ``a·v + c`` are monotonic, so they commute with the max: for ``a ≥ 0``
+    the max of the outputs is ``a·ReLU(max z) + c``; for ``a < 0`` it is ``a·ReLU(min z) + c``.
+    Same result (to rounding) with two passes over the big conv output instead of four.
+    """
+    a = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    c = bn.bias - a * bn.running_mean
+    lo, hi = torch.aminmax(z, dim=-1)
+    a, c = a[:, None], c[:, None]
+    return F.relu(torch.where(a >= 0, hi, lo)) * a + c
+
+
 class TimbralBlock(nn.Module):
     """Timbral branch: ``n_filters`` filters of ``time_size × freq_size`` on the input.
 
@@ -103,16 +118,23 @@ class TimbralBlock(nn.Module):
     positions → ``(B, n_filters, T)``.
     """
 
+    fast_eval = True     # eval mode: fused ReLU/BN/max (see _fused_relu_bn_max); False: literal order
+
     def __init__(self, n_filters: int, freq_size: int, time_size: int = 7):
         super().__init__()
         self.time_pad = same_padding.__wrapped__(time_size)
         self.conv = nn.Conv2d(1, n_filters, (time_size, freq_size))
         self.bn = _bn2d(n_filters)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def maps(self, x: torch.Tensor) -> torch.Tensor:
+        """The full map before the max over frequency: ``(B, n_filters, T, F - freq_size + 1)``."""
         x = F.pad(x, (0, 0, *self.time_pad))          # pad time (dim 2) only
-        x = self.bn(F.relu(self.conv(x)))             # (B, n_filters, T, F')
-        return x.amax(dim=3)                          # max over frequency
+        return self.bn(F.relu(self.conv(x)))          # conv -> ReLU -> BN
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training or not self.fast_eval:
+            return self.maps(x).amax(dim=3)           # max over frequency
+        return _fused_relu_bn_max(self.conv(F.pad(x, (0, 0, *self.time_pad))), self.bn)
 
 
 class TemporalBlock(nn.Module):
@@ -122,16 +144,23 @@ class TemporalBlock(nn.Module):
     max over all ``F`` bands → ``(B, n_filters, T)``.
     """
 
+    fast_eval = True
+
     def __init__(self, n_filters: int, time_size: int):
         super().__init__()
         self.time_pad = same_padding.__wrapped__(time_size)
         self.conv = nn.Conv2d(1, n_filters, (time_size, 1))
         self.bn = _bn2d(n_filters)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def maps(self, x: torch.Tensor) -> torch.Tensor:
+        """The full map before the max over frequency: ``(B, n_filters, T, F)``."""
         x = F.pad(x, (0, 0, *self.time_pad))
-        x = self.bn(F.relu(self.conv(x)))             # (B, n_filters, T, F)
-        return x.amax(dim=3)
+        return self.bn(F.relu(self.conv(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training or not self.fast_eval:
+            return self.maps(x).amax(dim=3)
+        return _fused_relu_bn_max(self.conv(F.pad(x, (0, 0, *self.time_pad))), self.bn)
 
 
 class FrontEnd(nn.Module):
@@ -295,6 +324,14 @@ class MusiCNN(nn.Module):
         feats: dict[str, torch.Tensor] = {}
         self._run(x, feats)
         return {k: feats[k] for k in FEATURE_KEYS}
+
+    def set_fast_eval(self, enabled: bool = True) -> "MusiCNN":
+        """Use the fused ReLU/BN/max-over-frequency path in eval mode (default) or the literal
+        conv → ReLU → BN → max order everywhere (``False``); both give the same numbers."""
+        for m in self.modules():
+            if isinstance(m, (TimbralBlock, TemporalBlock)):
+                m.fast_eval = bool(enabled)
+        return self
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
