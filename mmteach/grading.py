@@ -53,7 +53,10 @@ def configure(c: Config, course_root: str | os.PathLike, *, cell_timeout: int = 
         "mmteach.grading.ScrubHiddenTests",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    # The course collects from folders (see mmteach.instructor), not through nbgrader's exchange;
+    # a private exchange folder keeps the formgrader from asking for /usr/local/share/nbgrader.
     c.Exchange.root = os.path.join(root, "exchange")
+    os.makedirs(c.Exchange.root, exist_ok=True)
     # Grading runs the lessons in quick mode: small data, few epochs.
     os.environ.setdefault("MMTEACH_QUICK", "1")
     os.environ.setdefault("MMTEACH_PROGRESS", "0")

@@ -34,10 +34,10 @@ def submit(course_root: Path, student: str, name: str, notebook_path_or_text) ->
     dest = course_root / "submitted" / student / name
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / f"{name}.ipynb"
-    if isinstance(notebook_path_or_text, (str, bytes)) and not Path(str(notebook_path_or_text)[:300]).exists():
-        target.write_text(notebook_path_or_text if isinstance(notebook_path_or_text, str) else notebook_path_or_text.decode())
-    else:
+    if isinstance(notebook_path_or_text, Path):
         shutil.copy(notebook_path_or_text, target)
+    else:  # notebook text
+        target.write_text(notebook_path_or_text)
     (dest / "timestamp.txt").write_text("2026-11-21 10:00:00.000000 UTC")
     return target
 
