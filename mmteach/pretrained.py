@@ -294,7 +294,7 @@ def top_tags(taggram: np.ndarray, tags: list[str], n: int = 5) -> list[tuple[str
 _MODEL_CACHE: dict = {}
 
 
-def _patches_from(audio, sr, hop_frames):
+def _patches_from(audio, sr, hop_frames, pipeline_kwargs):
     if not isinstance(audio, (str, Path)) and sr is None:
         raise ValueError("tag(array) needs the sample rate: tag(y, sr=...)")
     from . import audio as mm_audio
@@ -303,17 +303,19 @@ def _patches_from(audio, sr, hop_frames):
         y, sr = mm_audio.load(audio)
     else:
         y = np.asarray(audio, dtype=np.float32)
-    return mm_audio.musicnn_patches(y, sr, hop_frames=hop_frames)
+    return mm_audio.musicnn_patches(y, sr, hop_frames=hop_frames, **pipeline_kwargs)
 
 
 def tag(audio, sr: int | None = None, model="MTT_musicnn", hop_frames: int | None = None,
-        batch_size: int = 32) -> Taggram:
+        batch_size: int = 32, **pipeline_kwargs) -> Taggram:
     """Tag audio with a pretrained MusiCNN: file path or mono array → :class:`Taggram`.
 
     The audio goes through the original input pipeline (:func:`mmteach.audio.musicnn_patches`:
     16 kHz, 96 mel bands, log10(1 + 10000·mel), non-overlapping 187-frame patches, tail dropped;
     ``hop_frames`` sets another hop). ``model`` is a name or an already loaded model; precomputed
-    patches ``(n_patches, 96, 187)`` can be passed as ``audio`` with ``sr=None``.
+    patches ``(n_patches, 96, 187)`` can be passed as ``audio`` with ``sr=None``. Other keyword
+    arguments go to :func:`mmteach.audio.musicnn_input` (e.g. ``pad_mode="constant"`` for the
+    framing of librosa ≥ 0.10, ``res_type``).
     """
     import torch
 
@@ -333,7 +335,7 @@ def tag(audio, sr: int | None = None, model="MTT_musicnn", hop_frames: int | Non
         if arr is not None and arr.ndim != 1:
             raise ValueError(f"tag() takes mono audio of shape (n_samples,) or patches (n, 96, 187); "
                              f"got shape {arr.shape}")
-        patches = _patches_from(audio, sr, hop_frames)
+        patches = _patches_from(audio, sr, hop_frames, pipeline_kwargs)
     hop = patches.shape[2] if hop_frames is None else hop_frames
     dev = next(net.parameters()).device
     was_training = net.training
