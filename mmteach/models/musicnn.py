@@ -51,7 +51,8 @@ from .. import checks
 from . import register
 
 __all__ = [
-    "MusiCNN", "TimbralBlock", "TemporalBlock", "MidEnd", "BackEnd", "same_padding", "interleave_pools",
+    "MusiCNN", "FrontEnd", "TimbralBlock", "TemporalBlock", "MidEnd", "BackEnd", "same_padding",
+    "interleave_pools", "timbral_block", "temporal_block", "midend_stack", "pool_time",
     "BN_EPS", "BN_MOMENTUM", "FEATURE_KEYS",
 ]
 
@@ -93,6 +94,53 @@ def interleave_pools(max_pool: torch.Tensor, mean_pool: torch.Tensor) -> torch.T
         raise ValueError(f"expected two (batch, channels) tensors of the same shape, got "
                          f"{tuple(max_pool.shape)} and {tuple(mean_pool.shape)}")
     return torch.stack([max_pool, mean_pool], dim=-1).flatten(1)
+
+
+@checks.reference
+def timbral_block(x: torch.Tensor, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> torch.Tensor:
+    """One timbral branch, functionally: ``(B, 1, T, F)`` → ``(B, C, T)``.
+
+    Zero-pad time by (kernel_time - 1)/2 on each side (3/3 for 7), apply ``conv`` ("valid" in
+    frequency), ReLU, ``bn``, then the max over all remaining frequency positions.
+    """
+    before, after = same_padding.__wrapped__(conv.kernel_size[0])
+    z = bn(F.relu(conv(F.pad(x, (0, 0, before, after)))))
+    return z.amax(dim=3)
+
+
+@checks.reference
+def temporal_block(x: torch.Tensor, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> torch.Tensor:
+    """One temporal branch, functionally: ``(B, 1, T, F)`` → ``(B, C, T)``.
+
+    TensorFlow "same" padding in time for ``conv``'s ``(k, 1)`` kernel (extra zero after), conv,
+    ReLU, ``bn``, max over all ``F`` mel bands.
+    """
+    before, after = same_padding.__wrapped__(conv.kernel_size[0])
+    z = bn(F.relu(conv(F.pad(x, (0, 0, before, after)))))
+    return z.amax(dim=3)
+
+
+@checks.reference
+def midend_stack(x: torch.Tensor, convs, bns) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The mid-end, functionally: ``x`` ``(B, C, T)`` and three (Conv1d, BatchNorm1d) pairs →
+    ``(cnn1, cnn2, cnn3, concat(x, cnn1, cnn2, cnn3))``.
+
+    cnn1 = BN1(ReLU(conv1(x))); cnn2 = BN2(ReLU(conv2(cnn1))) + cnn1; cnn3 = BN3(ReLU(conv3(cnn2))) + cnn2.
+    The convolutions carry their own zero padding (3 for width 7).
+    """
+    c1, c2, c3 = convs
+    b1, b2, b3 = bns
+    cnn1 = b1(F.relu(c1(x)))
+    cnn2 = b2(F.relu(c2(cnn1))) + cnn1
+    cnn3 = b3(F.relu(c3(cnn2))) + cnn2
+    return cnn1, cnn2, cnn3, torch.cat([x, cnn1, cnn2, cnn3], dim=1)
+
+
+@checks.reference
+def pool_time(x: torch.Tensor) -> torch.Tensor:
+    """Global max and mean over time, interleaved: ``(B, C, T)`` → ``(B, 2C)``
+    ordered ``[max_0, mean_0, max_1, mean_1, ...]``."""
+    return interleave_pools.__wrapped__(x.amax(dim=2), x.mean(dim=2))
 
 
 def _fused_relu_bn_max(z: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
