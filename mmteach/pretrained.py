@@ -330,7 +330,7 @@ def original_reference(name: str = "MTT_musicnn") -> dict:
 INSTRUMENTS = {
     "piano": (0, [60, 64, 67, 72, 67, 64, 60, 55]),
     "nylon guitar": (24, [52, 55, 59, 64, 59, 55, 52, 47]),
-    "cello": (42, [48, 50, 52, 53, 55, 57, 59, 60]),
+    "cello": (42, [36, 40, 43, 48]),
     "flute": (73, [72, 74, 76, 77, 79, 81, 83, 84]),
     "choir": (52, [60, 62, 64, 65, 67, 69, 71, 72]),
     "sitar": (104, [62, 64, 65, 67, 69, 67, 65, 64]),
@@ -341,7 +341,7 @@ INSTRUMENTS = {
 def render_instrument(name: str, seconds: float = 6.0, sr: int = 16000) -> np.ndarray:
     """A short phrase on one General MIDI instrument (pretty_midi's TimGM6mb.sf2), float32 at ``sr``.
 
-    ``name`` is a key of :data:`INSTRUMENTS`: eight notes of ``seconds / 8`` each (legato), or for
+    ``name`` is a key of :data:`INSTRUMENTS`: its notes evenly spread over ``seconds`` (legato), or for
     ``"drums"`` a rock beat at 120 bpm.
     """
     from .audio import GM_DRUMS, render_notes

@@ -14,11 +14,22 @@ import pytest
 import torch
 
 from mmteach import models
-from mmteach.models.musicnn import MusiCNN, interleave_pools, same_padding
+from mmteach.models.musicnn import MusiCNN, interleave_pools, midend_stack, pool_time, same_padding
+from mmteach.models.musicnn import temporal_block as mn_temporal
+from mmteach.models.musicnn import timbral_block as mn_timbral
 from mmteach.pretrained import MODELS, Taggram, load_musicnn, plot_taggram, tag, top_tags
 
 FIX = Path(__file__).parent / "fixtures" / "musicnn"
 ROOT = Path(__file__).resolve().parents[1]
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Small convolutions run far faster on one thread than on two contended ones (CI has 2 cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 
 HAVE_WEIGHTS = importlib.util.find_spec("musicnn") is not None
 needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="musicnn wheel (the original weights) not installed")
@@ -281,3 +292,75 @@ def test_end_to_end_from_audio_with_mmteach_audio():
     # librosa 0.7's reflect padding (the default, as in training) changes only the edge frames
     default = tag(y, sr=16000, model="MTT_musicnn")
     assert np.abs(default.taggram - ref).max() < 0.05
+
+
+# ---------------------------------------------------------------- lesson 08 references
+def test_functional_blocks_equal_the_model_blocks():
+    torch.manual_seed(2)
+    net = MusiCNN().eval()
+    for m in net.modules():
+        if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            m.weight.data.normal_()
+            m.running_mean.data.normal_()
+    x = torch.randn(2, 96, 50)
+    with torch.no_grad():
+        f = net.features(x)
+        xb = net.frontend.input_bn(x.transpose(1, 2).unsqueeze(1))
+        fe, me = net.frontend, net.midend
+        timbral = torch.cat([mn_timbral(xb, fe.f74.conv, fe.f74.bn), mn_timbral(xb, fe.f77.conv, fe.f77.bn)], 1)
+        temporal = torch.cat([mn_temporal(xb, b.conv, b.bn) for b in (fe.s1, fe.s2, fe.s3)], 1)
+        c1, c2, c3, out = midend_stack(f["frontend"], [me.conv1, me.conv2, me.conv3], [me.bn1, me.bn2, me.bn3])
+    torch.testing.assert_close(timbral, f["timbral"], atol=1e-4, rtol=1e-5)
+    torch.testing.assert_close(temporal, f["temporal"], atol=1e-4, rtol=1e-5)
+    torch.testing.assert_close(c3, f["cnn3"])
+    torch.testing.assert_close(out, f["midend"])
+    torch.testing.assert_close(pool_time(f["midend"]), f["pooled"])
+
+
+def test_reference_functions_refuse_inside_a_learners_answer():
+    from mmteach import checks
+    with pytest.raises(checks.ReferenceUsed):
+        checks.call(lambda: same_padding(7))
+    with pytest.raises(checks.ReferenceUsed):
+        checks.call(lambda: pool_time(torch.zeros(1, 2, 3)))
+    # but the library's own model keeps working while a learner's answer runs
+    net = MusiCNN().eval()
+    out = checks.call(lambda: net(torch.zeros(1, 96, 20)))
+    assert out.shape == (1, 50)
+
+
+@needs_weights
+def test_checkpoint_count_and_kernel_conversion_references():
+    from mmteach.pretrained import count_checkpoint_parameters, find_checkpoint, tf_kernel_to_torch
+    from mmteach.tfcheckpoint import read_index
+    entries = read_index(find_checkpoint("MTT_musicnn") / ".index")[1]
+    assert count_checkpoint_parameters(entries) == 787_159
+    assert count_checkpoint_parameters({"a/kernel": (2, 3), "a/kernel/Adam": (2, 3), "b/moving_mean": (4,)}) == 6
+    k = np.arange(2 * 3 * 1 * 5, dtype=np.float32).reshape(2, 3, 1, 5)
+    assert tf_kernel_to_torch(k, "conv2d").shape == (5, 1, 2, 3)
+    assert tf_kernel_to_torch(k, "conv1d").shape == (5, 3, 2)
+    np.testing.assert_array_equal(tf_kernel_to_torch(k, "conv1d")[4, 2, 1], k[1, 2, 0, 4])
+    with pytest.raises(ValueError, match="kind"):
+        tf_kernel_to_torch(k, "lstm")
+    with pytest.raises(ValueError, match="2 axes"):
+        tf_kernel_to_torch(k, "dense")
+
+
+def test_original_reference_is_in_course_layout():
+    from mmteach.pretrained import original_reference
+    ref = original_reference("MSD_musicnn")
+    assert ref["x"].shape == (2, 96, 187) and ref["timbral"].shape == (408, 187)
+    assert ref["cnn3_all"].shape == (2, 64, 187) and ref["audio"].shape == (96000,)
+    np.testing.assert_array_equal(ref["cnn3"], ref["extractor_cnn3_patch1"])     # the extractor's bug
+    with pytest.raises(ValueError, match="unknown MusiCNN model"):
+        original_reference("MTT_vgg")
+
+
+@needs_weights
+def test_pretrained_tagger_recognises_rendered_instruments():
+    """DESIGN.md §3: the original MTT model hears GM piano, flute and drums as such."""
+    pytest.importorskip("tinysoundfont")
+    from mmteach.pretrained import render_instrument
+    for name, expected in [("piano", "piano"), ("flute", "flute"), ("drums", {"drums", "beat"})]:
+        top = [t for t, _ in tag(render_instrument(name, seconds=3.5), sr=16000).top(2)]
+        assert (set(top) & expected) if isinstance(expected, set) else top[0] == expected, (name, top)
