@@ -127,6 +127,36 @@ def test_fused_eval_path_equals_literal_order():
     torch.testing.assert_close(literal["timbral"][:, 204:], maps.amax(dim=3))
 
 
+def test_fast_training_path_equals_literal_order():
+    """Training folds the input BN into the first convolutions (no input gradient) and uses a
+    cheaper weight gradient for the wide kernels: same loss, same BN statistics, same gradients
+    (up to rounding and the choice among tied maxima)."""
+    import copy
+    torch.manual_seed(0)
+    net = MusiCNN(n_classes=5, width=0.125, num_filt_midend=8, n_units_backend=16, dropout=0.0)
+    with torch.no_grad():
+        net.frontend.input_bn.weight.fill_(1.7)
+        net.frontend.input_bn.bias.fill_(-0.4)
+    literal = copy.deepcopy(net).set_fast_eval(False)
+    x, y = torch.randn(6, 96, 40) * 2 + 3, torch.rand(6, 5)
+    losses = []
+    for m in (net, literal):
+        m.train()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(m(x), y)
+        loss.backward()
+        losses.append(loss.item())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
+    for (name, p), q in zip(net.named_parameters(), literal.parameters()):
+        scale = q.grad.abs().max().item()
+        assert (p.grad - q.grad).abs().max().item() <= 1e-2 * scale + 1e-6, name
+    for (name, a), b in zip(net.named_buffers(), literal.buffers()):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=name)
+    # an input that needs its gradient (saliency maps) takes the literal path
+    xg = x.clone().requires_grad_(True)
+    net(xg).sum().backward()
+    assert xg.grad is not None and xg.grad.abs().sum() > 0
+
+
 def test_each_patch_is_computed_on_its_own():
     """Batch of patches == patches one by one (no leakage across the batch in eval mode)."""
     net = MusiCNN().eval()

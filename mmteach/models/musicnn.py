@@ -158,6 +158,29 @@ def _fused_relu_bn_max(z: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
     return F.relu(torch.where(a >= 0, hi, lo)) * a + c
 
 
+class _WideKernelConv(torch.autograd.Function):
+    """``F.conv2d(x, w)`` for a 1-channel input, with a cheaper weight gradient on CPU.
+
+    ``∂L/∂w[c, 0, i, j] = Σ_{b,t,f} x[b, 0, t+i, f+j] · g[b, c, t, f]`` is itself a convolution: the
+    batch becomes the channel axis and the output gradient the kernel. For the wide timbral kernels
+    this runs several times faster than PyTorch's generic weight-gradient routine.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x, weight)
+        return F.conv2d(x, weight)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        grad_x = F.conv_transpose2d(grad, weight) if ctx.needs_input_grad[0] else None
+        grad_w = None
+        if ctx.needs_input_grad[1]:
+            grad_w = F.conv2d(x.transpose(0, 1), grad.transpose(0, 1)).transpose(0, 1)
+        return grad_x, grad_w
+
+
 class TimbralBlock(nn.Module):
     """Timbral branch: ``n_filters`` filters of ``time_size × freq_size`` on the input.
 
@@ -229,11 +252,43 @@ class FrontEnd(nn.Module):
         self.n_temporal = 3 * n_temporal
         self.out_channels = self.n_timbral + self.n_temporal
 
+    fast_train = True    # training without input gradients: see _forward_linear_input_bn
+
+    def _forward_linear_input_bn(self, x: torch.Tensor):
+        """Training path that never computes a gradient with respect to the (large) input.
+
+        The input BN is ``γ·x̂ + β`` with ``x̂`` normalised by batch statistics (no parameters), and
+        every first-layer convolution is linear, so with zero padding ``P``
+        ``conv(P(γ·x̂ + β)) = γ·conv(P(x̂)) + β·conv(P(1))``. Autograd then needs only the weight
+        gradients of the big 1-input-channel convolutions, not their input gradients (which cost
+        more than the whole forward pass on CPU). Same numbers as the literal path.
+        """
+        bn = self.input_bn
+        xn = F.batch_norm(x, bn.running_mean, bn.running_var, None, None, True,
+                          bn.momentum if bn.momentum is not None else 0.0, bn.eps)
+        if bn.num_batches_tracked is not None:
+            bn.num_batches_tracked.add_(1)
+        ones = torch.ones_like(x[:1])
+        gamma, beta = bn.weight.view(1, 1, 1, 1), bn.bias.view(1, 1, 1, 1)
+
+        def branch(block):
+            pad = (0, 0, *block.time_pad)
+            conv = _WideKernelConv.apply if block.conv.kernel_size[1] > 1 else F.conv2d
+            z = (conv(F.pad(xn, pad), block.conv.weight) * gamma
+                 + F.conv2d(F.pad(ones, pad), block.conv.weight) * beta + block.conv.bias.view(1, -1, 1, 1))
+            return block.bn(F.relu(z)).amax(dim=3)
+        timbral = torch.cat([branch(self.f74), branch(self.f77)], dim=1)
+        temporal = torch.cat([branch(self.s1), branch(self.s2), branch(self.s3)], dim=1)
+        return xn * gamma + beta, timbral, temporal
+
     def forward(self, x: torch.Tensor, features: dict | None = None) -> torch.Tensor:
         """``x``: ``(B, 1, T, F)`` → ``(B, 561, T)``."""
-        x = self.input_bn(x)
-        timbral = torch.cat([self.f74(x), self.f77(x)], dim=1)
-        temporal = torch.cat([self.s1(x), self.s2(x), self.s3(x)], dim=1)
+        if self.training and self.fast_train and not x.requires_grad and self.input_bn.track_running_stats:
+            x, timbral, temporal = self._forward_linear_input_bn(x)
+        else:
+            x = self.input_bn(x)
+            timbral = torch.cat([self.f74(x), self.f77(x)], dim=1)
+            temporal = torch.cat([self.s1(x), self.s2(x), self.s3(x)], dim=1)
         out = torch.cat([timbral, temporal], dim=1)
         if features is not None:
             features.update(input_bn=x[:, 0].transpose(1, 2), timbral=timbral, temporal=temporal, frontend=out)
@@ -374,11 +429,17 @@ class MusiCNN(nn.Module):
         return {k: feats[k] for k in FEATURE_KEYS}
 
     def set_fast_eval(self, enabled: bool = True) -> "MusiCNN":
-        """Use the fused ReLU/BN/max-over-frequency path in eval mode (default) or the literal
-        conv → ReLU → BN → max order everywhere (``False``); both give the same numbers."""
+        """Use the fast paths (default) or the literal layer order everywhere (``False``).
+
+        Fast paths: in eval mode the fused ReLU/BN/max over frequency; in training the input BN
+        folded into the first convolutions (see ``FrontEnd._forward_linear_input_bn``). Both give
+        the same numbers as the literal conv → ReLU → BN → max order.
+        """
         for m in self.modules():
             if isinstance(m, (TimbralBlock, TemporalBlock)):
                 m.fast_eval = bool(enabled)
+            if isinstance(m, FrontEnd):
+                m.fast_train = bool(enabled)
         return self
 
     @torch.no_grad()
