@@ -3,7 +3,7 @@
 Prints, for a 30-s clip (synthesised deterministically, 16 kHz):
 
 - the port's CPU time per clip: log-mel (mmteach.audio) + forward, after a warm-up, median of 5;
-- the port's throughput in patches/s (forward only, batches of 64 patches), on CPU and on the
+- the port's throughput in patches/s (inference in batches of 16, and training steps), on CPU and on the
   GPU when there is one;
 - the original ``musicnn.extractor.extractor`` time on the same clip (as a WAV file) and the
   ratio port / original, when TensorFlow can be used: either in this interpreter, or in another
@@ -112,7 +112,7 @@ def main() -> None:
     print(f"port, CPU: {port_s:.3f} s per 30-s clip ({n_patches} patches; log-mel {mel_s:.3f} s) "
           f"[runs: {', '.join(f'{t:.3f}' for t in port_times)}]")
 
-    def throughput(dev, batch=64, n_batches=5):
+    def throughput(dev, batch=16, n_batches=5):
         m = load_musicnn("MTT_musicnn", device=dev)
         xb = torch.randn(batch, 96, 187, device=dev)
         with torch.inference_mode():
@@ -125,10 +125,34 @@ def main() -> None:
             if dev.type == "cuda":
                 torch.cuda.synchronize()
         return batch * n_batches / (time.perf_counter() - t0)
-    print(f"port, CPU throughput: {throughput(torch.device('cpu')):.0f} patches/s (batches of 64)")
+    print(f"port, CPU throughput: {throughput(torch.device('cpu')):.1f} patches/s (inference, batches of 16)")
+
+    def train_throughput(dev, batch=16, n_batches=3, **kwargs):
+        from mmteach import models
+        net = models.create("musicnn", **kwargs).to(dev).train()
+        opt = torch.optim.Adam(net.parameters(), 1e-3)
+        xb, yb = torch.randn(batch, 96, 187, device=dev), torch.rand(batch, net.n_classes, device=dev)
+
+        def step():
+            opt.zero_grad()
+            torch.nn.functional.binary_cross_entropy_with_logits(net(xb), yb).backward()
+            opt.step()
+        step()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(n_batches):
+            step()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        return batch * n_batches / (time.perf_counter() - t0)
+    print(f"port, CPU training: {train_throughput(torch.device('cpu')):.1f} patches/s (full model, batches of 16); "
+          f"small variant (width 0.125, mid-end 16, dense 32): "
+          f"{train_throughput(torch.device('cpu'), num_filt_midend=16, n_units_backend=32, width=0.125):.1f} patches/s")
     if torch.cuda.is_available():
         dev = torch.device("cuda")
-        print(f"port, GPU ({torch.cuda.get_device_name(0)}) throughput: {throughput(dev, 256, 20):.0f} patches/s")
+        print(f"port, GPU ({torch.cuda.get_device_name(0)}) throughput: {throughput(dev, 256, 20):.0f} patches/s "
+              f"(inference, batches of 256); training {train_throughput(dev, 64, 10):.0f} patches/s (batches of 64)")
     else:
         print("port, GPU: no CUDA GPU here")
 

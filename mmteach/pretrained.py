@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,7 +280,7 @@ def load_musicnn(name: str = "MTT_musicnn", device=None, use_cache: bool = True)
         state = convert_checkpoint(ckpt.tensors, model, source=f"checkpoint {folder}")
         model.load_state_dict(state, strict=True)
         if use_cache:
-            tmp = cache_file.with_suffix(".tmp")
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")   # parallel test workers: no clash
             torch.save(state, tmp)
             tmp.replace(cache_file)
     model.tags = list(tags)
