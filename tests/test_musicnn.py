@@ -394,3 +394,16 @@ def test_pretrained_tagger_recognises_rendered_instruments():
     for name, expected in [("piano", "piano"), ("flute", "flute"), ("drums", {"drums", "beat"})]:
         top = [t for t, _ in tag(render_instrument(name, seconds=3.5), sr=16000).top(2)]
         assert (set(top) & expected) if isinstance(expected, set) else top[0] == expected, (name, top)
+
+
+@needs_weights
+def test_tag_audio_file(tmp_path):
+    import soundfile as sf
+    data = np.load(FIX / "audio.npz")
+    path = tmp_path / "clip.wav"
+    sf.write(path, data["audio_int16"], 16000, subtype="PCM_16")
+    from_file = tag(str(path), model="MTT_musicnn", pad_mode="constant")
+    np.testing.assert_allclose(from_file.taggram, np.load(FIX / "MTT_musicnn.npz")["taggram"], atol=1e-4)
+    assert from_file.model == "MTT_musicnn" and from_file.tags[0] == "guitar"
+    with pytest.raises(FileNotFoundError):
+        tag(str(tmp_path / "missing.wav"))
