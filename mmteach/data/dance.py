@@ -189,8 +189,11 @@ def compose(label: int, track_seed, duration: float = DURATION_S) -> tuple[list[
     notes = []
     for bar, deg in enumerate(degrees):
         pcs = C.chord(tonic, mode, deg)
+        nxt = C.chord(tonic, mode, degrees[min(bar + 1, n_bars - 1)])
         for beat, dur, kind, vel in dance.bass:
-            notes.append((bar * dance.meter + shift(beat), dur, C.bass_pitch(pcs, kind, low=36), vel))
+            # an approach note leads into the next bar's root from a semitone below
+            pitch = C.bass_pitch(nxt, "a", low=37) if kind == "a" else C.bass_pitch(pcs, kind, low=36)
+            notes.append((bar * dance.meter + shift(beat), dur, pitch, vel))
     parts.append(Part(program=bass_prog, notes=C.humanise(rng, notes, clock), volume=int(rng.integers(95, 115)), name="bass"))
 
     chord_prog = int(rng.choice(CHORD_PROGRAMS))

@@ -516,7 +516,8 @@ def build_rendered(folder: Path, n: int, make_track: Callable[[int], tuple[np.nd
                    sr: int) -> None:
     """Render ``n`` tracks with ``make_track(i) -> (float32 audio in [-1, 1], info dict)`` into
     ``folder``: ``audio.flac`` (16-bit FLAC at ``sr`` Hz, all tracks end to end; lossless and about
-    0.6 of the raw size), ``index.npz`` (sample offsets) and ``meta.json`` (one info dict per track).
+    0.6 of the raw size), ``index.npz`` (sample offsets), ``meta.json`` (one info dict per track)
+    and ``build.json`` (how long the build took, with how many processes).
 
     Written to a temporary folder and moved into place at the end, so an interrupted or concurrent
     build never leaves a half-written set behind.
@@ -525,6 +526,9 @@ def build_rendered(folder: Path, n: int, make_track: Callable[[int], tuple[np.nd
 
     import soundfile as sf
 
+    import time
+
+    t0 = time.perf_counter()
     tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     tmp.mkdir(parents=True)
     try:
@@ -539,7 +543,10 @@ def build_rendered(folder: Path, n: int, make_track: Callable[[int], tuple[np.nd
                 lens.append(len(y))
                 infos.append(info)
         np.savez(tmp / "index.npz", offsets=np.concatenate([[0], np.cumsum(lens)]).astype(np.int64))
-        (tmp / "meta.json").write_text(json.dumps(infos))
+        (tmp / "build.json").write_text(json.dumps({
+            "seconds": time.perf_counter() - t0, "tracks": n, "sr": int(sr), "workers": _workers(n),
+            "audio_seconds": float(sum(lens)) / sr}))
+        (tmp / "meta.json").write_text(json.dumps(infos))  # written last: its presence marks a complete set
         try:
             os.rename(tmp, folder)
         except OSError:
