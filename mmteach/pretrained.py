@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from . import checks
 from .core import cache_dir
 from .tfcheckpoint import CheckpointError, checkpoint_files, read_checkpoint
 
-__all__ = ["MODELS", "MTT_LABELS", "MSD_LABELS", "INSTALL_COMMAND", "find_checkpoint", "variable_map",
+__all__ = ["count_checkpoint_parameters", "tf_kernel_to_torch", "original_reference", "INSTRUMENTS",
+           "render_instrument", "MODELS", "MTT_LABELS", "MSD_LABELS", "INSTALL_COMMAND", "find_checkpoint", "variable_map",
            "convert_checkpoint", "load_musicnn", "Taggram", "tag", "top_tags", "plot_taggram",
            "CheckpointError"]
 
@@ -64,7 +67,19 @@ def _check_name(name: str) -> None:
 
 
 def _package_dir() -> Path | None:
-    spec = importlib.util.find_spec("musicnn")
+    """Folder of the installed ``musicnn`` package (found by its distribution record first, so a
+    local file named musicnn.py cannot hide it)."""
+    try:
+        import importlib.metadata as md
+        folder = Path(md.distribution("musicnn").locate_file("musicnn"))
+        if (folder / "MTT_musicnn").is_dir() or (folder / "MSD_musicnn").is_dir():
+            return folder
+    except Exception:   # not installed as a distribution
+        pass
+    try:
+        spec = importlib.util.find_spec("musicnn")
+    except (ImportError, ValueError):
+        return None
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(list(spec.submodule_search_locations)[0])
@@ -138,6 +153,43 @@ def _transform(value: np.ndarray, kind: str) -> np.ndarray:
     if kind == "dense":         # TF [in, out] -> torch Linear [out, in]
         return value.T
     return value
+
+
+@checks.reference
+def tf_kernel_to_torch(value: np.ndarray, kind: str) -> np.ndarray:
+    """A TensorFlow kernel in PyTorch's layout.
+
+    ``kind``: ``"conv2d"`` ``[time, freq, in, out]`` → ``[out, in, time, freq]``;
+    ``"conv1d"`` (a mid-end conv2d spanning all features) ``[width, in, 1, out]`` → ``[out, in, width]``;
+    ``"dense"`` ``[in, out]`` → ``[out, in]``.
+    """
+    value = np.asarray(value)
+    expected = {"conv2d": 4, "conv1d": 4, "dense": 2}
+    if kind not in expected:
+        raise ValueError(f"kind must be 'conv2d', 'conv1d' or 'dense', got {kind!r}")
+    if value.ndim != expected[kind] or (kind == "conv1d" and value.shape[2] != 1):
+        raise ValueError(f"a TF {kind} kernel has {expected[kind]} axes"
+                         f"{' with in-channels 1 on axis 2' if kind == 'conv1d' else ''}, got shape {value.shape}")
+    return np.ascontiguousarray(_transform(value, kind))
+
+
+@checks.reference
+def count_checkpoint_parameters(entries) -> int:
+    """Trainable parameters stored in a checkpoint index (``read_index(...)[1]`` or ``{name: shape}``).
+
+    Skips the optimiser's slots (``…/Adam``, ``…/Adam_1``, ``beta1_power``, ``beta2_power``) and the
+    batch-norm running statistics (``moving_mean``, ``moving_variance``), which are not learned by
+    gradient descent.
+    """
+    total = 0
+    for name, entry in entries.items():
+        shape = getattr(entry, "shape", entry)
+        if name.endswith(_IGNORED_SUFFIXES) or name in _IGNORED_NAMES:
+            continue
+        if name.endswith(("/moving_mean", "/moving_variance")):
+            continue
+        total += int(np.prod(shape, dtype=np.int64))
+    return total
 
 
 def convert_checkpoint(tensors: dict[str, np.ndarray], model, source: str = "checkpoint") -> dict:
@@ -228,7 +280,7 @@ def load_musicnn(name: str = "MTT_musicnn", device=None, use_cache: bool = True)
         state = convert_checkpoint(ckpt.tensors, model, source=f"checkpoint {folder}")
         model.load_state_dict(state, strict=True)
         if use_cache:
-            tmp = cache_file.with_suffix(".tmp")
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")   # parallel test workers: no clash
             torch.save(state, tmp)
             tmp.replace(cache_file)
     model.tags = list(tags)
@@ -238,6 +290,76 @@ def load_musicnn(name: str = "MTT_musicnn", device=None, use_cache: bool = True)
     if device is not None:
         model.to(device)
     return model
+
+
+def original_reference(name: str = "MTT_musicnn") -> dict:
+    """What the ORIGINAL TensorFlow MusiCNN computed on the course's reference clip.
+
+    Made once by ``scripts/make_musicnn_fixtures.py`` (musicnn 0.1.0 on TensorFlow 2.15) and stored
+    in ``tests/fixtures/musicnn/``. Returns a dict of numpy arrays in the course layout:
+
+    - ``audio`` float32 ``(96000,)`` at ``sr`` = 16000 (6 s, synthesised), ``x`` ``(2, 96, 187)``
+      the original's log-mel input patches;
+    - ``taggram`` ``(2, 50)``, ``labels``; ``timbral`` ``(408, 187)``, ``temporal`` ``(153, 187)``,
+      ``cnn1``, ``cnn2``, ``cnn3`` ``(64, 187)`` for patch 0 (channels × time);
+      ``cnn3_all`` ``(2, 64, 187)``; ``max_pool``, ``mean_pool`` ``(2, 753)``; ``penultimate`` ``(2, 200)``;
+    - ``extractor_cnn3_patch1`` and ``extractor_penultimate``: what the original ``extractor()``
+      returned for patch 1, which repeats patch 0 (its loop bug).
+    """
+    _check_name(name)
+    folder = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "musicnn"
+    files = folder / "audio.npz", folder / f"{name}.npz"
+    for f in files:
+        if not f.is_file():
+            raise FileNotFoundError(f"the reference outputs of the original MusiCNN are missing: {f} "
+                                    "(they are part of the course repository; re-clone or `git checkout tests/fixtures`)")
+    a, r = np.load(files[0]), np.load(files[1])
+    t = lambda v: np.ascontiguousarray(v.T)   # noqa: E731  (time, ch) -> (ch, time)
+    return {
+        "audio": a["audio_int16"].astype(np.float32) / 32768, "sr": int(a["sr"]),
+        "x": np.ascontiguousarray(a["logmel"].transpose(0, 2, 1)),
+        "taggram": r["taggram"], "labels": [str(v) for v in r["labels"]],
+        "timbral": t(r["timbral"]), "temporal": t(r["temporal"]),
+        "cnn1": t(r["cnn1"]), "cnn2": t(r["cnn2"]), "cnn3": t(r["cnn3"]),
+        "cnn3_all": np.ascontiguousarray(r["batch_cnn3"].transpose(0, 2, 1)),
+        "max_pool": r["max_pool"], "mean_pool": r["mean_pool"], "penultimate": r["penultimate"],
+        "extractor_cnn3_patch1": t(r["extractor_cnn3"]), "extractor_penultimate": r["extractor_penultimate"],
+    }
+
+
+# General MIDI sounds the pretrained MTT_musicnn recognises (DESIGN.md §3): (program, MIDI keys)
+INSTRUMENTS = {
+    "piano": (0, [60, 64, 67, 72, 67, 64, 60, 55]),
+    "nylon guitar": (24, [52, 55, 59, 64, 59, 55, 52, 47]),
+    "cello": (42, [36, 40, 43, 48]),
+    "flute": (73, [72, 74, 76, 77, 79, 81, 83, 84]),
+    "choir": (52, [60, 62, 64, 65, 67, 69, 71, 72]),
+    "sitar": (104, [62, 64, 65, 67, 69, 67, 65, 64]),
+    "drums": ("drums", None),
+}
+
+
+def render_instrument(name: str, seconds: float = 6.0, sr: int = 16000) -> np.ndarray:
+    """A short phrase on one General MIDI instrument (pretty_midi's TimGM6mb.sf2), float32 at ``sr``.
+
+    ``name`` is a key of :data:`INSTRUMENTS`: its notes evenly spread over ``seconds`` (legato), or for
+    ``"drums"`` a rock beat at 120 bpm.
+    """
+    from .audio import GM_DRUMS, render_notes
+
+    if name not in INSTRUMENTS:
+        raise ValueError(f"unknown instrument {name!r}; expected one of {', '.join(INSTRUMENTS)}")
+    program, keys = INSTRUMENTS[name]
+    if program == "drums":
+        notes = []
+        for b in range(int(seconds / 0.5)):
+            t = 0.5 * b
+            notes.append((t, 0.1, 36 if b % 2 == 0 else 38, 110, GM_DRUMS))
+            notes += [(t, 0.05, 42, 75, GM_DRUMS), (t + 0.25, 0.05, 42, 60, GM_DRUMS)]
+    else:
+        step = seconds / len(keys)
+        notes = [(i * step, step * 0.95, k, 95, program) for i, k in enumerate(keys)]
+    return render_notes(notes, sr=sr, seconds=seconds)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -282,7 +404,7 @@ def top_tags(taggram: np.ndarray, tags: list[str], n: int = 5) -> list[tuple[str
 _MODEL_CACHE: dict = {}
 
 
-def _patches_from(audio, sr, hop_frames):
+def _patches_from(audio, sr, hop_frames, pipeline_kwargs):
     if not isinstance(audio, (str, Path)) and sr is None:
         raise ValueError("tag(array) needs the sample rate: tag(y, sr=...)")
     from . import audio as mm_audio
@@ -291,17 +413,19 @@ def _patches_from(audio, sr, hop_frames):
         y, sr = mm_audio.load(audio)
     else:
         y = np.asarray(audio, dtype=np.float32)
-    return mm_audio.musicnn_patches(y, sr, hop_frames=hop_frames)
+    return mm_audio.musicnn_patches(y, sr, hop_frames=hop_frames, **pipeline_kwargs)
 
 
 def tag(audio, sr: int | None = None, model="MTT_musicnn", hop_frames: int | None = None,
-        batch_size: int = 32) -> Taggram:
+        batch_size: int = 32, **pipeline_kwargs) -> Taggram:
     """Tag audio with a pretrained MusiCNN: file path or mono array → :class:`Taggram`.
 
     The audio goes through the original input pipeline (:func:`mmteach.audio.musicnn_patches`:
     16 kHz, 96 mel bands, log10(1 + 10000·mel), non-overlapping 187-frame patches, tail dropped;
     ``hop_frames`` sets another hop). ``model`` is a name or an already loaded model; precomputed
-    patches ``(n_patches, 96, 187)`` can be passed as ``audio`` with ``sr=None``.
+    patches ``(n_patches, 96, 187)`` can be passed as ``audio`` with ``sr=None``. Other keyword
+    arguments go to :func:`mmteach.audio.musicnn_input` (e.g. ``pad_mode="constant"`` for the
+    framing of librosa ≥ 0.10, ``res_type``).
     """
     import torch
 
@@ -321,7 +445,7 @@ def tag(audio, sr: int | None = None, model="MTT_musicnn", hop_frames: int | Non
         if arr is not None and arr.ndim != 1:
             raise ValueError(f"tag() takes mono audio of shape (n_samples,) or patches (n, 96, 187); "
                              f"got shape {arr.shape}")
-        patches = _patches_from(audio, sr, hop_frames)
+        patches = _patches_from(audio, sr, hop_frames, pipeline_kwargs)
     hop = patches.shape[2] if hop_frames is None else hop_frames
     dev = next(net.parameters()).device
     was_training = net.training

@@ -14,6 +14,15 @@ import mmteach.pretrained as pre
 from mmteach.models.musicnn import MusiCNN
 from mmteach.tfcheckpoint import CheckpointError, _raw_crc_py, crc32c, read_checkpoint, read_index
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Small convolutions run far faster on one thread than on two contended ones (CI has 2 cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 HAVE_WEIGHTS = importlib.util.find_spec("musicnn") is not None
 needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="musicnn wheel (the original weights) not installed")
 

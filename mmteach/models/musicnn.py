@@ -51,7 +51,8 @@ from .. import checks
 from . import register
 
 __all__ = [
-    "MusiCNN", "TimbralBlock", "TemporalBlock", "MidEnd", "BackEnd", "same_padding", "interleave_pools",
+    "MusiCNN", "FrontEnd", "TimbralBlock", "TemporalBlock", "MidEnd", "BackEnd", "same_padding",
+    "interleave_pools", "timbral_block", "temporal_block", "midend_stack", "pool_time",
     "BN_EPS", "BN_MOMENTUM", "FEATURE_KEYS",
 ]
 
@@ -95,6 +96,91 @@ def interleave_pools(max_pool: torch.Tensor, mean_pool: torch.Tensor) -> torch.T
     return torch.stack([max_pool, mean_pool], dim=-1).flatten(1)
 
 
+@checks.reference
+def timbral_block(x: torch.Tensor, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> torch.Tensor:
+    """One timbral branch, functionally: ``(B, 1, T, F)`` → ``(B, C, T)``.
+
+    Zero-pad time by (kernel_time - 1)/2 on each side (3/3 for 7), apply ``conv`` ("valid" in
+    frequency), ReLU, ``bn``, then the max over all remaining frequency positions.
+    """
+    before, after = same_padding.__wrapped__(conv.kernel_size[0])
+    z = bn(F.relu(conv(F.pad(x, (0, 0, before, after)))))
+    return z.amax(dim=3)
+
+
+@checks.reference
+def temporal_block(x: torch.Tensor, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> torch.Tensor:
+    """One temporal branch, functionally: ``(B, 1, T, F)`` → ``(B, C, T)``.
+
+    TensorFlow "same" padding in time for ``conv``'s ``(k, 1)`` kernel (extra zero after), conv,
+    ReLU, ``bn``, max over all ``F`` mel bands.
+    """
+    before, after = same_padding.__wrapped__(conv.kernel_size[0])
+    z = bn(F.relu(conv(F.pad(x, (0, 0, before, after)))))
+    return z.amax(dim=3)
+
+
+@checks.reference
+def midend_stack(x: torch.Tensor, convs, bns) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The mid-end, functionally: ``x`` ``(B, C, T)`` and three (Conv1d, BatchNorm1d) pairs →
+    ``(cnn1, cnn2, cnn3, concat(x, cnn1, cnn2, cnn3))``.
+
+    cnn1 = BN1(ReLU(conv1(x))); cnn2 = BN2(ReLU(conv2(cnn1))) + cnn1; cnn3 = BN3(ReLU(conv3(cnn2))) + cnn2.
+    The convolutions carry their own zero padding (3 for width 7).
+    """
+    c1, c2, c3 = convs
+    b1, b2, b3 = bns
+    cnn1 = b1(F.relu(c1(x)))
+    cnn2 = b2(F.relu(c2(cnn1))) + cnn1
+    cnn3 = b3(F.relu(c3(cnn2))) + cnn2
+    return cnn1, cnn2, cnn3, torch.cat([x, cnn1, cnn2, cnn3], dim=1)
+
+
+@checks.reference
+def pool_time(x: torch.Tensor) -> torch.Tensor:
+    """Global max and mean over time, interleaved: ``(B, C, T)`` → ``(B, 2C)``
+    ordered ``[max_0, mean_0, max_1, mean_1, ...]``."""
+    return interleave_pools.__wrapped__(x.amax(dim=2), x.mean(dim=2))
+
+
+def _fused_relu_bn_max(z: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
+    """``max over the last axis of BN(ReLU(z))`` for a BN in eval mode, without building BN(ReLU(z)).
+
+    In eval mode BN is the per-channel affine map ``a·v + c`` with ``a = γ/√(σ² + ε)`` and
+    ``c = β − a·μ``. ReLU and ``a·v + c`` are monotonic, so they commute with the max: for ``a ≥ 0``
+    the max of the outputs is ``a·ReLU(max z) + c``; for ``a < 0`` it is ``a·ReLU(min z) + c``.
+    Same result (to rounding) with two passes over the big conv output instead of four.
+    """
+    a = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    c = bn.bias - a * bn.running_mean
+    lo, hi = torch.aminmax(z, dim=-1)
+    a, c = a[:, None], c[:, None]
+    return F.relu(torch.where(a >= 0, hi, lo)) * a + c
+
+
+class _WideKernelConv(torch.autograd.Function):
+    """``F.conv2d(x, w)`` for a 1-channel input, with a cheaper weight gradient on CPU.
+
+    ``∂L/∂w[c, 0, i, j] = Σ_{b,t,f} x[b, 0, t+i, f+j] · g[b, c, t, f]`` is itself a convolution: the
+    batch becomes the channel axis and the output gradient the kernel. For the wide timbral kernels
+    this runs several times faster than PyTorch's generic weight-gradient routine.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x, weight)
+        return F.conv2d(x, weight)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        grad_x = F.conv_transpose2d(grad, weight) if ctx.needs_input_grad[0] else None
+        grad_w = None
+        if ctx.needs_input_grad[1]:
+            grad_w = F.conv2d(x.transpose(0, 1), grad.transpose(0, 1)).transpose(0, 1)
+        return grad_x, grad_w
+
+
 class TimbralBlock(nn.Module):
     """Timbral branch: ``n_filters`` filters of ``time_size × freq_size`` on the input.
 
@@ -103,16 +189,23 @@ class TimbralBlock(nn.Module):
     positions → ``(B, n_filters, T)``.
     """
 
+    fast_eval = True     # eval mode: fused ReLU/BN/max (see _fused_relu_bn_max); False: literal order
+
     def __init__(self, n_filters: int, freq_size: int, time_size: int = 7):
         super().__init__()
         self.time_pad = same_padding.__wrapped__(time_size)
         self.conv = nn.Conv2d(1, n_filters, (time_size, freq_size))
         self.bn = _bn2d(n_filters)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def maps(self, x: torch.Tensor) -> torch.Tensor:
+        """The full map before the max over frequency: ``(B, n_filters, T, F - freq_size + 1)``."""
         x = F.pad(x, (0, 0, *self.time_pad))          # pad time (dim 2) only
-        x = self.bn(F.relu(self.conv(x)))             # (B, n_filters, T, F')
-        return x.amax(dim=3)                          # max over frequency
+        return self.bn(F.relu(self.conv(x)))          # conv -> ReLU -> BN
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training or not self.fast_eval:
+            return self.maps(x).amax(dim=3)           # max over frequency
+        return _fused_relu_bn_max(self.conv(F.pad(x, (0, 0, *self.time_pad))), self.bn)
 
 
 class TemporalBlock(nn.Module):
@@ -122,16 +215,23 @@ class TemporalBlock(nn.Module):
     max over all ``F`` bands → ``(B, n_filters, T)``.
     """
 
+    fast_eval = True
+
     def __init__(self, n_filters: int, time_size: int):
         super().__init__()
         self.time_pad = same_padding.__wrapped__(time_size)
         self.conv = nn.Conv2d(1, n_filters, (time_size, 1))
         self.bn = _bn2d(n_filters)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def maps(self, x: torch.Tensor) -> torch.Tensor:
+        """The full map before the max over frequency: ``(B, n_filters, T, F)``."""
         x = F.pad(x, (0, 0, *self.time_pad))
-        x = self.bn(F.relu(self.conv(x)))             # (B, n_filters, T, F)
-        return x.amax(dim=3)
+        return self.bn(F.relu(self.conv(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training or not self.fast_eval:
+            return self.maps(x).amax(dim=3)
+        return _fused_relu_bn_max(self.conv(F.pad(x, (0, 0, *self.time_pad))), self.bn)
 
 
 class FrontEnd(nn.Module):
@@ -152,11 +252,43 @@ class FrontEnd(nn.Module):
         self.n_temporal = 3 * n_temporal
         self.out_channels = self.n_timbral + self.n_temporal
 
+    fast_train = True    # training without input gradients: see _forward_linear_input_bn
+
+    def _forward_linear_input_bn(self, x: torch.Tensor):
+        """Training path that never computes a gradient with respect to the (large) input.
+
+        The input BN is ``γ·x̂ + β`` with ``x̂`` normalised by batch statistics (no parameters), and
+        every first-layer convolution is linear, so with zero padding ``P``
+        ``conv(P(γ·x̂ + β)) = γ·conv(P(x̂)) + β·conv(P(1))``. Autograd then needs only the weight
+        gradients of the big 1-input-channel convolutions, not their input gradients (which cost
+        more than the whole forward pass on CPU). Same numbers as the literal path.
+        """
+        bn = self.input_bn
+        xn = F.batch_norm(x, bn.running_mean, bn.running_var, None, None, True,
+                          bn.momentum if bn.momentum is not None else 0.0, bn.eps)
+        if bn.num_batches_tracked is not None:
+            bn.num_batches_tracked.add_(1)
+        ones = torch.ones_like(x[:1])
+        gamma, beta = bn.weight.view(1, 1, 1, 1), bn.bias.view(1, 1, 1, 1)
+
+        def branch(block):
+            pad = (0, 0, *block.time_pad)
+            conv = _WideKernelConv.apply if block.conv.kernel_size[1] > 1 else F.conv2d
+            z = (conv(F.pad(xn, pad), block.conv.weight) * gamma
+                 + F.conv2d(F.pad(ones, pad), block.conv.weight) * beta + block.conv.bias.view(1, -1, 1, 1))
+            return block.bn(F.relu(z)).amax(dim=3)
+        timbral = torch.cat([branch(self.f74), branch(self.f77)], dim=1)
+        temporal = torch.cat([branch(self.s1), branch(self.s2), branch(self.s3)], dim=1)
+        return xn * gamma + beta, timbral, temporal
+
     def forward(self, x: torch.Tensor, features: dict | None = None) -> torch.Tensor:
         """``x``: ``(B, 1, T, F)`` → ``(B, 561, T)``."""
-        x = self.input_bn(x)
-        timbral = torch.cat([self.f74(x), self.f77(x)], dim=1)
-        temporal = torch.cat([self.s1(x), self.s2(x), self.s3(x)], dim=1)
+        if self.training and self.fast_train and not x.requires_grad and self.input_bn.track_running_stats:
+            x, timbral, temporal = self._forward_linear_input_bn(x)
+        else:
+            x = self.input_bn(x)
+            timbral = torch.cat([self.f74(x), self.f77(x)], dim=1)
+            temporal = torch.cat([self.s1(x), self.s2(x), self.s3(x)], dim=1)
         out = torch.cat([timbral, temporal], dim=1)
         if features is not None:
             features.update(input_bn=x[:, 0].transpose(1, 2), timbral=timbral, temporal=temporal, frontend=out)
@@ -295,6 +427,20 @@ class MusiCNN(nn.Module):
         feats: dict[str, torch.Tensor] = {}
         self._run(x, feats)
         return {k: feats[k] for k in FEATURE_KEYS}
+
+    def set_fast_eval(self, enabled: bool = True) -> "MusiCNN":
+        """Use the fast paths (default) or the literal layer order everywhere (``False``).
+
+        Fast paths: in eval mode the fused ReLU/BN/max over frequency; in training the input BN
+        folded into the first convolutions (see ``FrontEnd._forward_linear_input_bn``). Both give
+        the same numbers as the literal conv → ReLU → BN → max order.
+        """
+        for m in self.modules():
+            if isinstance(m, (TimbralBlock, TemporalBlock)):
+                m.fast_eval = bool(enabled)
+            if isinstance(m, FrontEnd):
+                m.fast_train = bool(enabled)
+        return self
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
