@@ -128,6 +128,9 @@ def parse_source(text: str, where: str = "<source>") -> nbformat.NotebookNode:
             if ("BEGIN HIDDEN TESTS" in src) != ("END HIDDEN TESTS" in src):
                 raise ValueError(f"{at}: unbalanced ### BEGIN/END HIDDEN TESTS")
             nb.cells.append(new_code_cell(src, metadata=_nbgrader(gid, grade=True, locked=True, points=pts)))
+    for i, cell in enumerate(nb.cells):   # stable ids keep rebuilds byte-identical
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell["id"] = gid or f"cell-{i:03d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     return nb
