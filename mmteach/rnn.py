@@ -30,7 +30,9 @@ __all__ = [
     "init_params", "spectral_radius", "scale_to_spectral_radius", "softmax", "rnn_forward",
     "sequence_loss", "output_grad", "grad_V_c", "bptt", "rnn_loss_and_grads", "hidden_jacobian_norms",
     "global_norm", "clip_by_norm", "sigmoid", "gru_cell", "gru_forward", "gru_params_from_torch",
-    "aaba_melodies", "bigram_accuracy", "SCALE_MIDI", "RNNCache",
+    "aaba_melodies", "bigram_accuracy", "SCALE_MIDI", "RNNCache", "melody_audio", "melody_xy",
+    "position_accuracy", "train_numpy_rnn", "train_torch_rnn", "TorchSequenceModel",
+    "torch_state_jacobian_norms", "TrainLog",
 ]
 
 PARAM_NAMES = ("U", "W", "V", "b", "c")
@@ -455,3 +457,169 @@ def bigram_accuracy(train: np.ndarray, test: np.ndarray, n_notes: int = len(SCAL
     guess = counts.argmax(axis=1)
     test = np.asarray(test)
     return float(np.mean(guess[test[:, :-1]] == test[:, 1:]))
+
+
+def melody_audio(notes, sr: int = 16000, note_s: float = 0.25) -> np.ndarray:
+    """A melody of note indices (into :data:`SCALE_MIDI`) as a plain tone sequence to listen to:
+    float32 (len(notes)·note_s·sr,), each note a few harmonics with a short fade in and out."""
+    n = int(round(note_s * sr))
+    t = np.arange(n) / sr
+    env = np.minimum(1.0, np.minimum(t / 0.01, (note_s - t) / 0.05)) * np.exp(-3.0 * t)
+    out = []
+    for k in np.asarray(notes).ravel():
+        f = 440.0 * 2 ** ((SCALE_MIDI[int(k)] - 69) / 12)
+        tone = sum(np.sin(2 * np.pi * f * h * t) / h ** 1.5 for h in (1, 2, 3, 4))
+        out.append(0.25 * env * tone)
+    return np.concatenate(out).astype(np.float32)
+
+
+def melody_xy(melodies: np.ndarray, n_notes: int = len(SCALE_MIDI)) -> tuple[np.ndarray, np.ndarray]:
+    """Next-note prediction pairs from melodies (n, T): one-hot inputs x (T−1, n, n_notes) float64
+    of notes 1…T−1, and targets y (T−1, n) int — the note that follows each input."""
+    m = np.asarray(melodies)
+    if m.ndim != 2 or m.shape[1] < 2:
+        raise ValueError(f"melodies must have shape (n, T) with T ≥ 2, got {m.shape}")
+    x = np.eye(n_notes)[m[:, :-1]].transpose(1, 0, 2)
+    return x, m[:, 1:].T.copy()
+
+
+def position_accuracy(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Accuracy of arg-max predictions at each time step: y_hat (T, B, K), y (T, B) → (T,)."""
+    return np.mean(np.asarray(y_hat).argmax(-1) == np.asarray(y), axis=1)
+
+
+@dataclass
+class TrainLog:
+    """What a training run recorded: loss per step (mean per prediction) and gradient norms
+    before clipping."""
+    loss: list
+    grad_norm: list
+    seconds: float
+
+
+def train_numpy_rnn(melodies: np.ndarray, n_hidden: int = 32, *, steps: int = 1500, batch_size: int = 64,
+                    lr: float = 0.01, clip: float | None = 1.0, rho: float = 0.9, seed: int = 0,
+                    grads_fn=None) -> tuple[dict, TrainLog]:
+    """Train the from-scratch RNN on next-note prediction with hand-written BPTT and Adam.
+
+    ``grads_fn(params, x, y) -> (loss, grads)`` defaults to :func:`rnn_loss_and_grads`; pass your
+    own to train with your BPTT. ``clip``: global-norm clipping threshold (None: no clipping).
+    Returns ``(params, TrainLog)``.
+    """
+    import time
+
+    grads_fn = grads_fn or rnn_loss_and_grads
+    melodies = np.asarray(melodies)
+    n_notes = len(SCALE_MIDI)
+    params = init_params(n_notes, n_hidden, n_notes, seed=seed, rho=rho)
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(p) for k, p in params.items()}
+    rng = np.random.default_rng(seed)
+    log = TrainLog([], [], 0.0)
+    start = time.perf_counter()
+    for s in range(1, steps + 1):
+        batch = melodies[rng.integers(0, len(melodies), batch_size)]
+        x, y = melody_xy(batch, n_notes)
+        loss, g = grads_fn(params, x, y)
+        g = {k: np.asarray(g[k]) / y.size for k in PARAM_NAMES}       # mean over predictions
+        norm = global_norm(g)
+        if clip is not None:
+            g, _ = clip_by_norm(g, clip)
+        for k in PARAM_NAMES:
+            m[k] = 0.9 * m[k] + 0.1 * g[k]
+            v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2
+            params[k] -= lr * (m[k] / (1 - 0.9 ** s)) / (np.sqrt(v[k] / (1 - 0.999 ** s)) + 1e-8)
+        log.loss.append(float(loss) / y.size)
+        log.grad_norm.append(norm)
+    log.seconds = time.perf_counter() - start
+    return params, log
+
+
+class TorchSequenceModel:
+    """A ``torch.nn.RNN`` or ``torch.nn.GRU`` plus a linear read-out, for next-note prediction."""
+
+    def __init__(self, kind: str = "GRU", n_hidden: int = 32, n_notes: int = len(SCALE_MIDI), seed: int = 0):
+        import torch
+
+        if kind not in ("RNN", "GRU", "LSTM"):
+            raise ValueError(f"kind must be 'RNN', 'GRU' or 'LSTM', got {kind!r}")
+        torch.manual_seed(seed)
+        self.kind = kind
+        self.rnn = getattr(torch.nn, kind)(n_notes, n_hidden)
+        self.readout = torch.nn.Linear(n_hidden, n_notes)
+
+    def parameters(self):
+        return list(self.rnn.parameters()) + list(self.readout.parameters())
+
+    def __call__(self, x):
+        states, _ = self.rnn(x)
+        return self.readout(states)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Softmax probabilities (T, B, K) for one-hot inputs x (T, B, K)."""
+        import torch
+
+        with torch.no_grad():
+            return torch.softmax(self(torch.as_tensor(x, dtype=torch.float32)), -1).numpy()
+
+
+def train_torch_rnn(melodies: np.ndarray, kind: str = "GRU", n_hidden: int = 32, *, steps: int = 1500,
+                    batch_size: int = 64, lr: float = 0.01, clip: float | None = 1.0, seed: int = 0):
+    """Train a torch RNN/GRU on next-note prediction with autograd, Adam and clipping.
+    Returns ``(TorchSequenceModel, TrainLog)``."""
+    import time
+
+    import torch
+
+    model = TorchSequenceModel(kind, n_hidden, seed=seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    x_all, y_all = melody_xy(melodies)
+    X = torch.tensor(x_all, dtype=torch.float32)
+    Y = torch.tensor(y_all)
+    rng = np.random.default_rng(seed)
+    log = TrainLog([], [], 0.0)
+    start = time.perf_counter()
+    for _ in range(steps):
+        idx = torch.as_tensor(rng.integers(0, X.shape[1], batch_size))
+        logits = model(X[:, idx])
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y[:, idx].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clip is not None else float("inf"))
+        opt.step()
+        log.loss.append(float(loss.detach()))
+        log.grad_norm.append(float(norm))
+    log.seconds = time.perf_counter() - start
+    return model, log
+
+
+def torch_state_jacobian_norms(model: "TorchSequenceModel", x: np.ndarray) -> np.ndarray:
+    """‖∂h(T)/∂h(t)‖_F for a trained torch RNN/GRU (one layer) on one sequence x (T, K):
+    returns (T,) with entry t for the state after step t+1 (the last entry is ‖I‖ = √H)."""
+    import torch
+
+    cell_cls = {"RNN": torch.nn.RNNCell, "GRU": torch.nn.GRUCell}.get(model.kind)
+    if cell_cls is None:
+        raise ValueError("only RNN and GRU models are supported")
+    rnn_layer = model.rnn
+    cell = cell_cls(rnn_layer.input_size, rnn_layer.hidden_size)
+    with torch.no_grad():
+        for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(cell, n).copy_(getattr(rnn_layer, n + "_l0"))
+    xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
+    T = xt.shape[0]
+    states = []
+    h = torch.zeros(rnn_layer.hidden_size)
+    with torch.no_grad():
+        for t in range(T):
+            h = cell(xt[t], h)
+            states.append(h.clone())
+    norms = np.empty(T)
+    for t in range(T):
+        def run(h_t, t=t):
+            for k in range(t + 1, T):
+                h_t = cell(xt[k], h_t)
+            return h_t
+        J = torch.autograd.functional.jacobian(run, states[t])
+        norms[t] = float(torch.linalg.norm(J))
+    return norms
