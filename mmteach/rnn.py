@@ -567,11 +567,32 @@ def train_torch_rnn(melodies: np.ndarray, kind: str = "GRU", n_hidden: int = 32,
                     batch_size: int = 64, lr: float = 0.01, clip: float | None = 1.0, seed: int = 0):
     """Train a torch RNN/GRU on next-note prediction with autograd, Adam and clipping.
     Returns ``(TorchSequenceModel, TrainLog)``."""
+    model = TorchSequenceModel(kind, n_hidden, seed=seed)
+    with _one_thread():
+        return _train_torch_rnn(model, melodies, steps, batch_size, lr, clip, seed)
+
+
+class _one_thread:
+    """Run small recurrent workloads on one CPU thread (they are latency-bound: more threads only
+    add synchronisation, which is very slow on a busy machine); restores the setting afterwards."""
+
+    def __enter__(self):
+        import torch
+
+        self.n = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        import torch
+
+        torch.set_num_threads(self.n)
+
+
+def _train_torch_rnn(model, melodies, steps, batch_size, lr, clip, seed):
     import time
 
     import torch
 
-    model = TorchSequenceModel(kind, n_hidden, seed=seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     x_all, y_all = melody_xy(melodies)
     X = torch.tensor(x_all, dtype=torch.float32)
@@ -615,11 +636,12 @@ def torch_state_jacobian_norms(model: "TorchSequenceModel", x: np.ndarray) -> np
             h = cell(xt[t], h)
             states.append(h.clone())
     norms = np.empty(T)
-    for t in range(T):
-        def run(h_t, t=t):
-            for k in range(t + 1, T):
-                h_t = cell(xt[k], h_t)
-            return h_t
-        J = torch.autograd.functional.jacobian(run, states[t])
-        norms[t] = float(torch.linalg.norm(J))
+    with _one_thread():
+        for t in range(T):
+            def run(h_t, t=t):
+                for k in range(t + 1, T):
+                    h_t = cell(xt[k], h_t)
+                return h_t
+            J = torch.autograd.functional.jacobian(run, states[t])
+            norms[t] = float(torch.linalg.norm(J))
     return norms

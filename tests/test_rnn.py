@@ -259,3 +259,30 @@ def test_references_are_blocked_during_own_work():
     with checks.own_work():
         with pytest.raises(checks.ReferenceUsed):
             rnn.bptt(rnn.init_params(1, 1, 1), None, np.zeros(1, int))
+
+
+def test_training_helpers_learn_the_repeats():
+    train, test = rnn.aaba_melodies(300, seed=0), rnn.aaba_melodies(100, seed=1)
+    x, y = rnn.melody_xy(test)
+    assert x.shape == (15, 100, 8) and y.shape == (15, 100)
+    params, log = rnn.train_numpy_rnn(train, n_hidden=16, steps=250, seed=0)
+    acc = rnn.position_accuracy(rnn.rnn_forward(params, x).y_hat, y)
+    assert acc.shape == (15,)
+    assert acc[4:7].mean() > 0.6 > acc[8:11].mean()   # notes 6-8 repeat notes 2-4; B cannot be predicted
+    assert log.loss[-1] < log.loss[0] and len(log.grad_norm) == 250
+    model, tlog = rnn.train_torch_rnn(train, "GRU", n_hidden=16, steps=150)
+    probs = model.predict(x)
+    assert probs.shape == (15, 100, 8)
+    np.testing.assert_allclose(probs.sum(-1), 1, atol=1e-5)
+    norms = rnn.torch_state_jacobian_norms(model, x[:, 0])
+    assert norms.shape == (15,) and norms[-1] == pytest.approx(4.0, rel=1e-5)   # ‖I_16‖_F = 4
+    assert torch.get_num_threads() >= 1
+
+
+def test_melody_audio():
+    a = rnn.melody_audio([0, 7], sr=8000, note_s=0.5)
+    assert a.shape == (8000,) and a.dtype == np.float32 and np.abs(a).max() < 1
+    # the second note (C5) has twice the fundamental of the first (C4): count zero crossings
+    first, second = a[:4000], a[4000:]
+    zc = lambda s: np.sum(np.diff(np.signbit(s)) != 0)  # noqa: E731
+    assert 1.6 < zc(second) / zc(first) < 2.4
