@@ -60,3 +60,21 @@ def test_compare_runs_end_to_end():
         assert abs(r["params"] / 5_000 - 1) < 0.05
         assert 0 <= r["roc_auc"] <= 1 and r["ms_per_sample"] > 0 and r["activations"] > 0
         assert r["Y_score"].shape == (12, 3)
+
+
+def test_compare_with_the_builtin_loop():
+    """The stand-in loop (used when mmteach.train is absent) trains and keeps the best epoch."""
+    rng = np.random.default_rng(1)
+
+    def patches(n):
+        y = (rng.random((n, 2)) < 0.5).astype(np.float32)
+        y[0], y[1] = 1, 0
+        x = rng.normal(size=(n, 16, 24)).astype(np.float32)
+        x[:, 2:6] += 3 * y[:, :1, None]
+        x[:, 10:14] += 3 * y[:, 1:2, None]
+        return SimpleNamespace(x=x, y=y, track=np.arange(n), multilabel=True, classes=["a", "b"])
+
+    data = tagging.TagData(patches(48), patches(16), patches(16), None, 16, 24, ["a", "b"])
+    rows = tagging.compare(["k1c2"], [5_000], data, epochs=6, progress=False, fit_fn=tagging._fit)
+    assert rows[0]["roc_auc"] > 0.8
+    assert len(rows[0]["history"].train_loss) == 6

@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Audio, display
 
-from mmteach import checks, data, metrics, models, pick, quick_mode, seed_everything, tagging, train
+from mmteach import checks, data, metrics, models, pick, quick_mode, seed_everything, tagging
 from mmteach.models import crnn
 
 QUICK = quick_mode()          # a small, fast run when MMTEACH_QUICK=1 (the grader sets it)
