@@ -499,12 +499,15 @@ class TrainLog:
 
 def train_numpy_rnn(melodies: np.ndarray, n_hidden: int = 32, *, steps: int = 1500, batch_size: int = 64,
                     lr: float = 0.01, clip: float | None = 1.0, rho: float = 0.9, seed: int = 0,
-                    grads_fn=None) -> tuple[dict, TrainLog]:
-    """Train the from-scratch RNN on next-note prediction with hand-written BPTT and Adam.
+                    grads_fn=None, clip_fn=None, optimizer: str = "adam") -> tuple[dict, TrainLog]:
+    """Train the from-scratch RNN on next-note prediction with hand-written BPTT and Adam (or SGD).
 
     ``grads_fn(params, x, y) -> (loss, grads)`` defaults to :func:`rnn_loss_and_grads`; pass your
-    own to train with your BPTT. ``clip``: global-norm clipping threshold (None: no clipping).
-    Returns ``(params, TrainLog)``.
+    own to train with your BPTT. ``clip``: global-norm clipping threshold (None: no clipping);
+    ``clip_fn(grads, max_norm) -> clipped grads`` defaults to :func:`clip_by_norm`.
+    ``optimizer``: "adam" or "sgd" (plain gradient descent: the step is lr × gradient, so an
+    exploding gradient becomes an exploding step — the case clipping was invented for).
+    Gradients are averaged over the predictions of the batch. Returns ``(params, TrainLog)``.
     """
     import time
 
@@ -524,8 +527,13 @@ def train_numpy_rnn(melodies: np.ndarray, n_hidden: int = 32, *, steps: int = 15
         g = {k: np.asarray(g[k]) / y.size for k in PARAM_NAMES}       # mean over predictions
         norm = global_norm(g)
         if clip is not None:
-            g, _ = clip_by_norm(g, clip)
+            g = clip_fn(g, clip) if clip_fn is not None else clip_by_norm(g, clip)[0]
+        if optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
         for k in PARAM_NAMES:
+            if optimizer == "sgd":
+                params[k] -= lr * g[k]
+                continue
             m[k] = 0.9 * m[k] + 0.1 * g[k]
             v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2
             params[k] -= lr * (m[k] / (1 - 0.9 ** s)) / (np.sqrt(v[k] / (1 - 0.999 ** s)) + 1e-8)
