@@ -67,7 +67,8 @@ for i in range(2):
 # %% [markdown]
 # **The input.** The paper fed 96 mel bands × 1366 frames (29 s at 12 kHz). Our clips are 4 s
 # long, so each gives one 3-s patch of the MusiCNN pipeline of lesson 02 (96 mel bands × 187
-# frames at 16 kHz, hop 256). The 2-D networks cost 10–100× more per sample than the 1-D ones, so
+# frames at 16 kHz, hop 256). At that size the 2-D networks cost about 70× more per sample than the
+# 1-D ones (see `bench/tagging.py`), so
 # to keep the whole comparison within a few CPU minutes `tagging.tag_patches` averages pairs of
 # mel bands and pairs of frames: **48 bands × 93 frames**, still 3 s of music. (On a GPU, try
 # `tagging.tag_patches(half=False)`.) Tracks are split 80/10/10 into training, validation and test.
@@ -411,8 +412,8 @@ plt.title(f"per-tag ROC-AUC of {best['model']} at {best['budget']:,} parameters"
 # **Here** (read your table above; numbers change a little from run to run): all four models are
 # clearly above chance (0.5) after a few epochs. On our short, clean, synthetic clips the cheap 1-D
 # models do well — the tags are mostly about *which spectrum* is present (instruments) and overall
-# level, which a kernel spanning all mel bands captures at once — and the 2-D models are 10–30×
-# slower per sample and hold 10–20× more activations per sample in memory. The CRNN and k2c2 are
+# level, which a kernel spanning all mel bands captures at once — and the 2-D models are about 10×
+# slower per sample and hold 20–30× more activations per sample in memory. The CRNN and k2c2 are
 # the most expensive per sample; with only a handful of epochs, the CRNN, whose GRU has to learn to
 # summarise a sequence, has had the least chance to converge.
 #
@@ -442,7 +443,8 @@ plt.title(f"per-tag ROC-AUC of {best['model']} at {best['budget']:,} parameters"
 # weights applied at *every position* of its feature map. k1c2 uses the whole frequency axis in its
 # first layer, so every later layer runs on a 1-D map of a few dozen frames; k2c2 and the CRNN keep
 # a 2-D map of tens × tens of positions through the first layers, so at equal parameters they do
-# 10–100× more multiply-adds and keep 10–20× more activations per sample for back-propagation. The
+# many times more multiply-adds (about 10× the time per sample here, 70× at full resolution) and
+# keep 20–30× more activations per sample for back-propagation. The
 # CRNN adds the GRU, whose steps run one after another and cannot be parallelised over time. (b) In
 # our measurements the CRNN is the slowest (or among the slowest) per sample, as in the paper; its
 # parameter efficiency (AUC per parameter) is not established by our short training — an honest
