@@ -51,10 +51,12 @@ print("quick mode" if QUICK else "normal mode")
 # sound font in the same spirit: every 4-s clip is tagged with the instruments that play in it
 # (*piano*, *violin*, *drums*, …), its tempo band (*fast*, *slow*), its level (*loud*, *quiet*) and
 # *solo* when one instrument plays alone — 20 tags whose truth follows from how the clip was made.
-# (If you have MagnaTagATune, `data.magnatagatune(root)` loads it in the same form.)
+# If you have MagnaTagATune on disk, set `MTT_ROOT` to its folder: `data.magnatagatune` loads it in
+# the same form (expect hours, not minutes, on a CPU: 25,863 clips of 29 s).
 
 # %%
-ds = data.tag_set()
+MTT_ROOT = None    # e.g. "~/data/magnatagatune"
+ds = data.magnatagatune(MTT_ROOT) if MTT_ROOT else data.tag_set()
 print(ds)
 counts = ds.labels.sum(axis=0)
 plt.figure(figsize=(10, 2.6)); plt.bar(ds.classes, counts); plt.xticks(rotation=60)
