@@ -271,3 +271,20 @@ def test_cross_validate_on_the_dance_set():
         assert not set(used["train"]) & set(used["test"]) and not set(used["val"]) & set(used["test"])
         np.testing.assert_array_equal(np.sort(per_fold["tracks"]), np.sort(used["test"]))   # scored on test tracks
     assert res["mean"] > 0.125                                                                # chance: 1/8
+
+
+def test_multilabel_score_skips_tags_without_both_classes():
+    rng = np.random.default_rng(1)
+    Y = np.zeros((40, 3), np.float32)
+    Y[:, 0] = rng.random(40) < 0.5          # informative
+    Y[:, 2] = 1.0                            # always on: AUC undefined, must be skipped
+    x = rng.normal(size=(40, 4, 5)).astype(np.float32)
+    x[:, 0] += 3 * Y[:, :1]
+    data = P(x, Y, np.arange(40) // 2, multilabel=True)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(20, 3))
+    hist = train.fit(net, data, data, loss="bce", optimizer="adam", lr=0.05, epochs=3, batch_size=8,
+                     progress=False, device="cpu")
+    assert all(np.isfinite(hist.val_score))
+    res = train.evaluate(net, data)
+    assert np.isfinite(res["roc_auc"]) and res["roc_auc"] > 0.8
