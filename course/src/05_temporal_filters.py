@@ -107,6 +107,38 @@ else:
     print("this copy of the data set has no tempo annotations; the tempo analysis below is skipped")
 
 # %% [markdown]
+# Hear a beat as frames: a slow waltz and a quickstep, each with a click on every annotated beat,
+# and the first 250 frames (one input patch) of each with a dashed line every $\Delta F$ frames.
+# The same 43-frame filter would span about one beat of a slow waltz but more than three of a
+# quickstep.
+
+# %%
+def with_clicks(i, seconds=5.0):
+    y = ds.audio(i)[: int(seconds * ds.sr)].copy()
+    for t in ds.meta[i].get("beat_times", []):
+        k = int(t * ds.sr)
+        if k < len(y):
+            n = min(len(y) - k, int(0.02 * ds.sr))
+            y[k:k + n] += 0.5 * np.sin(2 * np.pi * 2000 * np.arange(n) / ds.sr) * np.hanning(2 * n)[n:]
+    return y
+
+specs = ds.features("pons")
+fig, axes = plt.subplots(1, 2, figsize=(14, 2.8))
+for ax, name in zip(axes, ["Waltz", "Quickstep"]):
+    i = int(np.flatnonzero(ds.labels == ds.classes.index(name))[0])
+    bpm = float(ds.tempo[i]) if ds.tempo is not None else 120.0
+    print(f"{name}: {bpm:.0f} bpm, one beat = {fpb(bpm, 44100, 1024):.1f} frames")
+    display(Audio(with_clicks(i), rate=ds.sr))
+    ax.imshow(specs[i][:, :250], origin="lower", aspect="auto", cmap="magma")
+    beats = np.asarray(ds.meta[i].get("beat_times", [])) * audio.PONS_SR / audio.PONS_HOP   # seconds → frames
+    if beats.size == 0:                    # no beat annotations: a grid one beat apart from frame 0
+        beats = np.arange(0, 250, fpb(bpm, 44100, 1024))
+    for b in beats[beats < 250]:
+        ax.axvline(b, color="w", ls="--", lw=0.8)
+    ax.set(title=f"{name}, {bpm:.0f} bpm: a line every beat", xlabel="frame", ylabel="mel band")
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
 # ## 2. Filter lengths from tempo
 #
 # Pons and Serra's design uses only $1 \times n$ filters — one mel band high, $n$ frames long —
