@@ -474,30 +474,35 @@ def track_mean(patch_scores, track):
     return tracks, sums / np.bincount(inv)[:, None]
 
 
-def _macro_roc_auc(y_true: np.ndarray, y_score: np.ndarray) -> float:
+def _informative_tags(y_true: np.ndarray) -> list[int]:
+    """Tags with both positive and negative examples (AUC is undefined for the others)."""
+    return [j for j in range(y_true.shape[1]) if 0 < y_true[:, j].sum() < y_true.shape[0]]
+
+
+def _macro_auc(y_true: np.ndarray, y_score: np.ndarray, kind: str) -> float:
+    """Macro ROC-AUC (``kind="roc"``) or PR-AUC (``"pr"``) over the tags that have both classes."""
+    keep = _informative_tags(y_true)
+    if not keep:
+        return float("nan")
+    yt, ys = y_true[:, keep], y_score[:, keep]
     try:
         from . import metrics  # helper "rnn" owns this module
-        return float(metrics.macro_roc_auc(y_true, y_score))
     except ImportError:
-        # TEMPORARY until mmteach.metrics lands: sklearn, tags with a single class skipped.
-        from sklearn.metrics import roc_auc_score
-        keep = [j for j in range(y_true.shape[1]) if 0 < y_true[:, j].sum() < y_true.shape[0]]
-        if not keep:
-            return float("nan")
-        return float(roc_auc_score(y_true[:, keep], y_score[:, keep], average="macro"))
+        metrics = None
+    if metrics is not None:
+        return float(metrics.macro_roc_auc(yt, ys) if kind == "roc" else metrics.macro_pr_auc(yt, ys))
+    # TEMPORARY until mmteach.metrics lands: scikit-learn.
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    fn = roc_auc_score if kind == "roc" else average_precision_score
+    return float(fn(yt, ys, average="macro"))
+
+
+def _macro_roc_auc(y_true: np.ndarray, y_score: np.ndarray) -> float:
+    return _macro_auc(y_true, y_score, "roc")
 
 
 def _macro_pr_auc(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    try:
-        from . import metrics
-        return float(metrics.macro_pr_auc(y_true, y_score))
-    except ImportError:
-        # TEMPORARY until mmteach.metrics lands.
-        from sklearn.metrics import average_precision_score
-        keep = [j for j in range(y_true.shape[1]) if 0 < y_true[:, j].sum() < y_true.shape[0]]
-        if not keep:
-            return float("nan")
-        return float(average_precision_score(y_true[:, keep], y_score[:, keep], average="macro"))
+    return _macro_auc(y_true, y_score, "pr")
 
 
 def evaluate(model, patches, ds=None, batch_size: int = 512, device=None) -> dict:

@@ -253,3 +253,38 @@ def test_cross_validate_with_fake_data_module(monkeypatch):
     np.testing.assert_array_equal(seen["stats_tracks"], np.sort(FakeSet().folds(5)[2]["train"]))
     with pytest.raises(ValueError, match="out of range"):
         train.cross_validate(lambda: small_net(), FakeSet(), "pons", 12, k=5, folds=[7], progress=False)
+
+
+def test_cross_validate_on_the_dance_set():
+    data = pytest.importorskip("mmteach.data")
+    from mmteach import models
+
+    ds = data.dance_set("quick")
+    res = train.cross_validate(lambda: models.create("frequency", n_classes=8), ds, "pons", 80, k=5, folds=[0, 3],
+                               epochs=4, optimizer="adam", lr=1e-3, progress=False, device="cpu")
+    assert res["n_parameters"] == 3368 and res["score_name"] == "track_accuracy"
+    assert len(res["accuracies"]) == len(res["patch_accuracies"]) == len(res["histories"]) == 2
+    assert res["std"] == pytest.approx(np.std(res["scores"]))
+    every = ds.folds(k=5, seed=0)
+    for used, want, per_fold in zip(res["folds"], [every[0], every[3]], res["per_fold"]):
+        np.testing.assert_array_equal(used["test"], want["test"])
+        assert not set(used["train"]) & set(used["test"]) and not set(used["val"]) & set(used["test"])
+        np.testing.assert_array_equal(np.sort(per_fold["tracks"]), np.sort(used["test"]))   # scored on test tracks
+    assert res["mean"] > 0.125                                                                # chance: 1/8
+
+
+def test_multilabel_score_skips_tags_without_both_classes():
+    rng = np.random.default_rng(1)
+    Y = np.zeros((40, 3), np.float32)
+    Y[:, 0] = rng.random(40) < 0.5          # informative
+    Y[:, 2] = 1.0                            # always on: AUC undefined, must be skipped
+    x = rng.normal(size=(40, 4, 5)).astype(np.float32)
+    x[:, 0] += 3 * Y[:, :1]
+    data = P(x, Y, np.arange(40) // 2, multilabel=True)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(20, 3))
+    hist = train.fit(net, data, data, loss="bce", optimizer="adam", lr=0.05, epochs=3, batch_size=8,
+                     progress=False, device="cpu")
+    assert all(np.isfinite(hist.val_score))
+    res = train.evaluate(net, data)
+    assert np.isfinite(res["roc_auc"]) and res["roc_auc"] > 0.8
