@@ -485,16 +485,9 @@ def _macro_auc(y_true: np.ndarray, y_score: np.ndarray, kind: str) -> float:
     if not keep:
         return float("nan")
     yt, ys = y_true[:, keep], y_score[:, keep]
-    try:
-        from . import metrics  # helper "rnn" owns this module
-    except ImportError:
-        metrics = None
-    if metrics is not None:
-        return float(metrics.macro_roc_auc(yt, ys) if kind == "roc" else metrics.macro_pr_auc(yt, ys))
-    # TEMPORARY until mmteach.metrics lands: scikit-learn.
-    from sklearn.metrics import average_precision_score, roc_auc_score
-    fn = roc_auc_score if kind == "roc" else average_precision_score
-    return float(fn(yt, ys, average="macro"))
+    from . import metrics
+
+    return float(metrics.macro_roc_auc(yt, ys) if kind == "roc" else metrics.macro_pr_auc(yt, ys))
 
 
 def _macro_roc_auc(y_true: np.ndarray, y_score: np.ndarray) -> float:

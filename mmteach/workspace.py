@@ -109,6 +109,7 @@ def jupyter_env(state: Path, learner: bool = True) -> dict:
     With ``learner=True`` the config folder also switches off nbgrader's instructor panels.
     """
     env = dict(os.environ)
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # idle torch threads sleep rather than spin
     for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")):
         (state / sub).mkdir(parents=True, exist_ok=True)

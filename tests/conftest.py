@@ -1,6 +1,13 @@
 """Shared fixtures: the repository, and throw-away nbgrader courses built from it."""
 from __future__ import annotations
 
+import os
+
+# Two pytest workers share two cores: torch's OpenMP threads must not spin-wait for each other
+# (that made training up to 100x slower here), and one thread per worker fills the machine.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import shutil
 from pathlib import Path
 
