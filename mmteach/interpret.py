@@ -46,7 +46,7 @@ from . import checks
 
 __all__ = [
     "Block", "frontend_blocks", "FrontEndMatrix", "frontend_matrix", "bn_affine", "Unit", "unit",
-    "unit_response", "kernel_norms", "live_units_from_weights", "live_units_from_responses",
+    "unit_row", "unit_response", "kernel_norms", "live_units_from_weights", "live_units_from_responses",
     "row_spread", "rank_kernels", "midend_input_weights", "top_inputs", "saliency",
     "plot_frontend_matrix", "plot_unit", "plot_kernel", "unit_explorer",
     "conv1_mask", "activation_to_mask", "apply_mask", "input_bn", "block_kernels", "deconv_layer", "deconvolve", "cam_from_features",
@@ -288,6 +288,35 @@ def input_bn(model, patch) -> np.ndarray:
     return out[0] if single else out
 
 
+def _correlate_same_time(x_bn: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    kf, kt = kernel.shape
+    before = (kt - 1) // 2
+    xt = torch.from_numpy(np.ascontiguousarray(x_bn, dtype=np.float64))[None, None]
+    xt = F.pad(xt, (before, kt - 1 - before))              # pad time only ("same", extra zero after)
+    w = torch.from_numpy(np.ascontiguousarray(kernel, dtype=np.float64))[None, None]
+    return F.conv2d(xt, w)[0, 0].numpy()                    # (F - kf + 1, T)
+
+
+@checks.reference
+def unit_row(x_bn, kernel, bias: float, scale: float, shift: float) -> np.ndarray:
+    """One row of U from its parts: ``x_bn`` ``(n_mels, T)`` (input after the input batch norm),
+    ``kernel`` ``(kf, kt)`` (correlation pattern) → ``(T,)``.
+
+    ``max_m [scale · ReLU((kernel ⋆ x_bn)[m, n] + bias) + shift]``, the correlation "valid" in
+    frequency (``n_mels − kf + 1`` positions m) and zero-padded "same" in time (``(kt − 1) // 2``
+    zeros before, the rest after, as TensorFlow pads).
+    """
+    x = np.asarray(x_bn, dtype=np.float64)
+    k = np.asarray(kernel, dtype=np.float64)
+    if x.ndim != 2 or k.ndim != 2 or k.shape[0] > x.shape[0]:
+        raise ValueError(f"x_bn must be (n_mels, T) and kernel (kf, kt) with kf <= n_mels; got {x.shape} and {k.shape}")
+    Y = np.maximum(_correlate_same_time(x, k) + float(bias), 0.0)
+    return (float(scale) * Y + float(shift)).max(axis=0)
+
+
 @checks.reference
 def unit_response(model, row: int, patch) -> dict:
     """Recompute row ``row`` of U step by step, to see each stage of the unit.
@@ -302,19 +331,11 @@ def unit_response(model, row: int, patch) -> dict:
         ``u`` ``(T,)`` = max over frequency of Y_hat — equal to ``U[row]``;
         ``argmax`` ``(T,)`` the frequency position (lowest band of the kernel window) of the max.
     """
-    import torch
-    import torch.nn.functional as F
-
     u_ = unit(model, row)
     x_bn = input_bn(model, patch)
     if x_bn.ndim != 2:
         raise ValueError("unit_response takes one patch (96, n_frames), not a batch")
-    kf, kt = u_.kernel.shape
-    before = (kt - 1) // 2
-    xt = torch.from_numpy(x_bn)[None, None].double()
-    xt = F.pad(xt, (before, kt - 1 - before))              # pad time only
-    w = torch.from_numpy(u_.kernel)[None, None].double()
-    corr = F.conv2d(xt, w)[0, 0].numpy()                    # (96 - kf + 1, T)
+    corr = _correlate_same_time(x_bn, u_.kernel)            # (96 - kf + 1, T)
     Y = np.maximum(corr + u_.bias, 0.0)
     Y_hat = u_.scale * Y + u_.shift
     return dict(x_bn=x_bn, correlation=corr.astype(np.float32), Y=Y.astype(np.float32),
