@@ -306,7 +306,7 @@ for _r in (15, 218, 420, 462, 519):       # other blocks, incl. even-length temp
     checks.close(checks.call(unit_row, x_bn, _u.kernel, _u.bias, _u.scale, _u.shift), fm.U[_r], atol=1e-3)
 _rng = np.random.default_rng(3)
 _x, _k = _rng.standard_normal((10, 9)), _rng.standard_normal((4, 4))
-checks.function(unit_row, interpret.unit_row.__wrapped__, [(_x, _k, -0.3, -1.5, 0.2), (_x, _k[:1], 0.1, 2.0, -1.0)], atol=1e-8)
+_ = checks.function(unit_row, interpret.unit_row.__wrapped__, [(_x, _k, -0.3, -1.5, 0.2), (_x, _k[:1], 0.1, 2.0, -1.0)], atol=1e-8)
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -115,8 +115,11 @@ class VanillaCNN(SmallCNN):
         self.features_ = nn.Sequential(
             nn.Conv2d(1, c1, kernels[0], padding=kernels[0] // 2), nn.MaxPool2d(pools[0]),
             nn.Conv2d(c1, c2, kernels[1], padding=kernels[1] // 2), nn.MaxPool2d(pools[1]))
-        with torch.no_grad():
-            n_flat = self._trunk(torch.zeros(1, self.n_mels, self.n_frames)).numel()
+        try:
+            with torch.no_grad():
+                n_flat = self._trunk(torch.zeros(1, self.n_mels, self.n_frames)).numel()
+        except RuntimeError:
+            n_flat = 0
         if n_flat == 0:
             raise ValueError(f"input {n_mels}×{n_frames} is too small for pools {pools}")
         self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(n_flat, n_hidden), nn.ReLU(),
