@@ -848,8 +848,12 @@ def auralise(log_mel, mask=None, pipeline: str = "musicnn", n_iter: int = 16, se
 
 
 def plot_overlay(spec, overlay, ax=None, title: str | None = None, sr: int = 16000, hop: int = 256,
-                 alpha: float = 0.55, cmap: str = "jet"):
-    """A spectrogram ``(F, T)`` in grey with a map of the same shape (CAM, mask, saliency) on top."""
+                 alpha: float = 0.55, cmap: str = "jet", symmetric: bool = False):
+    """A spectrogram ``(F, T)`` in grey with a map of the same shape (CAM, mask, saliency) on top.
+
+    ``symmetric=True`` centres the colour scale on 0 (for signed maps with a diverging ``cmap``
+    such as ``"RdBu_r"``: white is 0, red positive, blue negative).
+    """
     import matplotlib.pyplot as plt
 
     s, o = np.asarray(spec, dtype=np.float32), np.asarray(overlay, dtype=np.float32)
@@ -859,7 +863,9 @@ def plot_overlay(spec, overlay, ax=None, title: str | None = None, sr: int = 160
         _, ax = plt.subplots(figsize=(7, 3))
     ext = (0, s.shape[1] * hop / sr, -0.5, s.shape[0] - 0.5)
     ax.imshow(s, aspect="auto", origin="lower", cmap="gray_r", extent=ext)
-    im = ax.imshow(o, aspect="auto", origin="lower", cmap=cmap, alpha=alpha, extent=ext)
+    lim = float(np.abs(o).max()) or 1.0
+    scale = dict(vmin=-lim, vmax=lim) if symmetric else {}
+    im = ax.imshow(o, aspect="auto", origin="lower", cmap=cmap, alpha=alpha, extent=ext, **scale)
     ax.figure.colorbar(im, ax=ax)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("mel band")

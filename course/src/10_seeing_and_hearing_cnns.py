@@ -322,8 +322,13 @@ plt.show()
 # ## 5. Class activation maps
 #
 # For the GAP network the class map is a weighted sum of the last layer's maps, with the dense
-# layer's weights.
-#
+# layer's weights:
+
+# %%
+gap = nets["gap-cnn"]
+print(gap.classifier, "— weights", tuple(gap.classifier.weight.shape), "= (classes, last-layer maps)")
+
+# %% [markdown]
 # ### Exercise 4 (2 points) — CAM from features
 #
 # Write `cam(features, weights, c)`: `features` a numpy array `(K, H, W)` (the last conv layer's
@@ -344,7 +349,6 @@ _A = np.zeros((2, 2, 3)); _A[0, 0, 0] = 1.0; _A[1, 1, 2] = 2.0
 _W = np.array([[1.0, 0.0], [0.5, -1.0]])
 checks.close(checks.call(cam, _A, _W, 1), np.array([[0.5, 0, 0], [0, 0, -2.0]]), name="cam(example, class 1)",
              hint="weight map k by weights[c, k] and add the maps up")
-gap = nets["gap-cnn"]
 with torch.no_grad():
     _feats = gap.cam_features(torch.from_numpy(x)[None])[0].numpy()
     _logits = gap(torch.from_numpy(x)[None])[0].numpy()
@@ -371,7 +375,7 @@ with torch.no_grad():
 cam_least, _ = interpret.class_activation_map(gap, x, least)
 fig, axes = plt.subplots(1, 2, figsize=(16, 3.2))
 for ax, m, c in zip(axes, (cam_true, cam_least), (int(test.y[k]), least)):
-    interpret.plot_overlay(x_raw, m, ax=ax, title=f"CAM for '{ds.classes[c]}'", cmap="RdBu_r")
+    interpret.plot_overlay(x_raw, m, ax=ax, title=f"CAM for '{ds.classes[c]}'", cmap="RdBu_r", symmetric=True)
 plt.show()
 pos = np.maximum(cam_true, 0)
 y_cam, sr_cam = interpret.auralise(x_raw, pos / (pos.max() or 1), n_iter=pick(normal=32, quick=8))
@@ -388,7 +392,9 @@ for c, ax in zip(range(len(ds.classes)), axes.ravel()):
     own = np.flatnonzero(test.y == c)[:pick(normal=6, quick=2)]
     maps = [interpret.class_activation_map(gap, test.x[i], c, upsample=False)[0] for i in own]
     if maps:
-        ax.imshow(np.mean(maps, axis=0), aspect="auto", origin="lower", cmap="RdBu_r")
+        mean_map = np.mean(maps, axis=0)
+        lim = np.abs(mean_map).max() or 1
+        ax.imshow(mean_map, aspect="auto", origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim)
     ax.set_title(ds.classes[c], fontsize=9); ax.set_xticks([]); ax.set_yticks([])
 plt.suptitle("mean CAM of each class over its own test patches (GAP network, last-layer resolution)"); plt.show()
 
@@ -404,8 +410,8 @@ untrained = models.create("gap-cnn", n_classes=len(ds.classes))
 cam_rand, _ = interpret.class_activation_map(untrained, x, int(test.y[k]))
 corr = np.corrcoef(cam_rand.ravel(), cam_true.ravel())[0, 1]
 fig, axes = plt.subplots(1, 2, figsize=(16, 3))
-interpret.plot_overlay(x_raw, cam_true, ax=axes[0], title="trained GAP network", cmap="RdBu_r")
-interpret.plot_overlay(x_raw, cam_rand, ax=axes[1], title="untrained GAP network (same architecture)", cmap="RdBu_r")
+interpret.plot_overlay(x_raw, cam_true, ax=axes[0], title="trained GAP network", cmap="RdBu_r", symmetric=True)
+interpret.plot_overlay(x_raw, cam_rand, ax=axes[1], title="untrained GAP network (same architecture)", cmap="RdBu_r", symmetric=True)
 plt.show()
 print(f"correlation between the two maps: {corr:+.2f}")
 
