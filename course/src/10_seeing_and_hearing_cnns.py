@@ -245,7 +245,8 @@ for f in strongest:
 #
 # ## 4. Deconvolution: projecting a deeper layer back to the input
 #
-# A conv2 unit sees a 3×3 window of conv1's *pooled* maps, i.e. a region of the input 4× bigger.
+# A conv2 unit sees a 3×3 window of conv1's *pooled* maps (pooled 4×4), i.e. about 16 × 16 bins of
+# the input.
 # To show it at the input's size we run the forward pass backwards, layer by layer (Zeiler & Fergus
 # 2014; the seed's "deconvolved activations"): keep only one conv2 map, rectify, then
 #
