@@ -59,3 +59,14 @@ def test_parse_rejects_malformed_sources(text, message):
 def test_repo_root_and_lesson_names(repo):
     assert course.repo_root(repo / "tests") == repo
     assert course.lesson_names(repo)[0] == "01_supervised_learning"
+
+
+def test_syllabus_table_is_current(repo):
+    text = (repo / "course" / "syllabus.md").read_text()
+    current = text.split(course.SYLLABUS_BEGIN)[1].split(course.SYLLABUS_END)[0].strip()
+    assert current == course.syllabus_table(repo), "course/syllabus.md is stale: run `mmteach release`"
+
+
+def test_lesson_01_points(repo):
+    s = course.lesson_summary("01_supervised_learning", repo)
+    assert (s["auto"], s["manual"], s["checks"], s["written"]) == (14, 3, 6, 1)
