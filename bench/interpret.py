@@ -50,8 +50,8 @@ def frontend_figures() -> None:
 def train_figures() -> None:
     import resource
 
-    from mmteach import data, models, pick, seed_everything
-    from mmteach.models.small_cnns import accuracy, train_classifier
+    from mmteach import data, models, pick
+    from mmteach import train as training
 
     ds = data.dance_set()
     split = ds.splits(seed=0)
@@ -59,15 +59,15 @@ def train_figures() -> None:
     train, val, test = (data.make_patches(ds, "musicnn", 187, split[k], stats=stats) for k in ("train", "val", "test"))
     print(f"\n{ds}: {len(train)} / {len(val)} / {len(test)} patches; torch threads {torch.get_num_threads()}")
     for name in ("vanilla-cnn", "masked-cnn", "gap-cnn"):
-        seed_everything(0)
         net = models.create(name, n_classes=len(ds.classes))
         cpu0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime, time.perf_counter()
-        hist = train_classifier(net, train, val, epochs=pick(normal=10, quick=2),
-                                lr=3e-3 if name == "gap-cnn" else 1e-3, progress=False)
+        hist = training.fit(net, train, val, optimizer="adam", lr=3e-3 if name == "gap-cnn" else 1e-3,
+                            epochs=pick(normal=10, quick=2), batch_size=32, halve_lr_on_plateau=False,
+                            progress=False)
         cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
-        res = accuracy(net, test)
+        res = training.evaluate(net, test)
         print(f"  {name:12s} params {models.count_parameters(net):7,d}  test patch {res['patch_accuracy']:.3f} "
-              f"track {res['track_accuracy']:.3f}  best epoch {hist['best_epoch'] + 1}  "
+              f"track {res['track_accuracy']:.3f}  best epoch {hist.best_epoch + 1}  "
               f"{time.perf_counter() - t0:.0f} s wall, {cpu:.0f} s CPU")
 
 

@@ -35,8 +35,7 @@ import torch
 import torch.nn.functional as F
 from IPython.display import Audio, display
 
-from mmteach import audio, checks, data, interpret, models, pick, quick_mode, seed_everything
-from mmteach.models.small_cnns import accuracy, train_classifier
+from mmteach import audio, checks, data, interpret, models, pick, quick_mode, seed_everything, train as training
 
 QUICK = quick_mode()          # read once: small data and 2 epochs in quick mode (CI, grading)
 seed_everything(0)
@@ -92,16 +91,18 @@ for n, net in nets.items():
 
 # %%
 EPOCHS = pick(normal=10, quick=2)
-histories, results = {}, {}
+histories, results, preds = {}, {}, {}
 for n, net in nets.items():
-    seed_everything(0)
-    histories[n] = train_classifier(net, train, val, epochs=EPOCHS, lr=3e-3 if n == "gap-cnn" else 1e-3, seed=0)
-    results[n] = accuracy(net, test)
+    histories[n] = training.fit(net, train, val, optimizer="adam", lr=3e-3 if n == "gap-cnn" else 1e-3,
+                                epochs=EPOCHS, batch_size=32, halve_lr_on_plateau=False, seed=0)
+    net.cpu()                                    # the interpretation tools below run on the CPU
+    results[n] = training.evaluate(net, test, device="cpu")
+    preds[n] = training.predict(net, test.x, device="cpu").argmax(axis=1)
     print(f"{n:12s} test: patch accuracy {results[n]['patch_accuracy']:.1%}, track accuracy (vote) "
-          f"{results[n]['track_accuracy']:.1%}  [{histories[n]['seconds']:.0f} s]")
+          f"{results[n]['track_accuracy']:.1%}  [{histories[n].seconds:.0f} s]")
 fig, ax = plt.subplots(figsize=(7, 3))
 for n in names:
-    ax.plot(np.arange(1, EPOCHS + 1), histories[n]["val_accuracy"], marker="o", label=n)
+    ax.plot(np.arange(1, len(histories[n].val_score) + 1), histories[n].val_score, marker="o", label=n)
 ax.set_xlabel("epoch"); ax.set_ylabel("validation patch accuracy"); ax.legend(); plt.show()
 
 # %% [markdown]
@@ -155,7 +156,6 @@ _ = checks.function(log_mel_to_power, interpret.log_mel_to_power.__wrapped__, [(
 # of those 3 s and to what survives the trip through the 96-band log-mel spectrogram:
 
 # %%
-preds = {n: results[n]["predictions"] for n in names}
 n_right = np.sum([preds[n] == test.y for n in names], axis=0)     # how many networks got each patch right
 k = int(np.argmax(n_right))                     # the first patch most networks classify correctly
 x = test.x[k]                                   # (96, 187), normalised

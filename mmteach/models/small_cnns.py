@@ -26,14 +26,11 @@ All convolutions use "same" zero padding and have no batch norm, so deconvolutio
 ``conv_layers()``, ``conv_activations(x, upto)`` and ``conv1_activations(x)`` for the
 interpretation tools; :class:`GapCNN` adds ``cam_features(x)`` and ``classifier``.
 
-:func:`train_classifier` and :func:`accuracy` are a compact trainer (Adam, cross-entropy, best
-weights on validation) so the lesson stays within its time budget; lessons 04–08 use the full
+Lesson 10 trains them with :func:`mmteach.train.fit` (Adam, cross-entropy, best weights on
+validation).
 recipe of :mod:`mmteach.train`.
 """
 from __future__ import annotations
-
-import copy
-import time
 
 import numpy as np
 import torch
@@ -42,7 +39,7 @@ from torch.nn import functional as F
 
 from . import register
 
-__all__ = ["SmallCNN", "VanillaCNN", "MaskedCNN", "GapCNN", "elliptical_mask", "train_classifier", "accuracy"]
+__all__ = ["SmallCNN", "VanillaCNN", "MaskedCNN", "GapCNN", "elliptical_mask"]
 
 
 def _check_input(x, n_mels: int, name: str) -> torch.Tensor:
@@ -189,89 +186,3 @@ class GapCNN(SmallCNN):
 register("vanilla-cnn", source="seed 001 (Ren, Moon, Guo): vanilla CNN, 2 conv + 2 dense")(VanillaCNN)
 register("masked-cnn", source="seed 001: vanilla CNN with an elliptical mask on conv2 (after Zhang et al. 2018)")(MaskedCNN)
 register("gap-cnn", source="seed 001: global-average-pooling CNN for class activation maps (Zhou et al. 2016)")(GapCNN)
-
-
-# ------------------------------------------------------------------------------------------------
-def _device(device):
-    if device is not None:
-        return torch.device(device)
-    from ..core import device as pick_device
-    return pick_device()
-
-
-def train_classifier(model: nn.Module, train, val=None, *, epochs: int = 10, lr: float = 1e-3,
-                     batch_size: int = 32, seed: int = 0, device=None, progress: bool = True) -> dict:
-    """Train a single-label classifier with Adam and cross-entropy; keep the best weights on ``val``.
-
-    Args:
-        train, val: :class:`~mmteach.data.Patches` (``x`` ``(n, n_mels, n_frames)``, ``y`` int).
-    Returns a dict: ``train_loss``, ``val_accuracy`` (per epoch), ``best_epoch``, ``seconds``.
-    The model ends on the chosen device in eval mode with the best weights.
-    """
-    from ..core import progress as bar
-
-    if getattr(train, "multilabel", False):
-        raise ValueError("train_classifier is for single-label patches")
-    if len(train) == 0:
-        raise ValueError("no training patches")
-    dev = _device(device)
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    model.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    x = torch.from_numpy(np.ascontiguousarray(train.x, dtype=np.float32))
-    y = torch.from_numpy(np.asarray(train.y, dtype=np.int64))
-    hist = dict(train_loss=[], val_accuracy=[], best_epoch=-1, seconds=0.0)
-    best, best_state = -1.0, None
-    t0 = time.perf_counter()
-    for epoch in bar(range(epochs), desc=type(model).__name__, disable=not progress):
-        model.train()
-        perm = torch.randperm(len(x), generator=gen)
-        total = 0.0
-        for i in range(0, len(x), batch_size):
-            idx = perm[i:i + batch_size]
-            xb, yb = x[idx].to(dev), y[idx].to(dev)
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        hist["train_loss"].append(total / len(x))
-        if val is not None and len(val):
-            acc = accuracy(model, val, device=dev)["patch_accuracy"]
-            hist["val_accuracy"].append(acc)
-            if acc > best:
-                best, best_state, hist["best_epoch"] = acc, copy.deepcopy(model.state_dict()), epoch
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    hist["seconds"] = time.perf_counter() - t0
-    model.eval()
-    return hist
-
-
-@torch.no_grad()
-def accuracy(model: nn.Module, patches, device=None, batch_size: int = 128) -> dict:
-    """Patch accuracy and track accuracy (majority vote of the patch predictions per track).
-
-    Returns ``dict(patch_accuracy=, track_accuracy=, predictions=(n,) int)``.
-    """
-    if len(patches) == 0:
-        raise ValueError("no patches to evaluate")
-    dev = _device(device) if device is None else torch.device(device)
-    model.to(dev)
-    was = model.training
-    model.eval()
-    preds = []
-    for i in range(0, len(patches), batch_size):
-        xb = torch.from_numpy(np.ascontiguousarray(patches.x[i:i + batch_size], dtype=np.float32)).to(dev)
-        preds.append(model(xb).argmax(dim=1).cpu().numpy())
-    model.train(was)
-    pred = np.concatenate(preds)
-    y = np.asarray(patches.y)
-    votes_ok = []
-    for t in np.unique(patches.track):
-        sel = patches.track == t
-        vote = np.bincount(pred[sel], minlength=int(max(pred.max(), y.max()) + 1)).argmax()
-        votes_ok.append(vote == y[sel][0])
-    return dict(patch_accuracy=float((pred == y).mean()), track_accuracy=float(np.mean(votes_ok)),
-                predictions=pred)
