@@ -1,5 +1,6 @@
 # mmteach — every target does its own set-up; a fresh clone needs only `make lab` or `make test`.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,6 +10,9 @@ TORCH_VERSION := 2.13.0
 # tinysoundfont's only dependency (pyaudio) serves live playback and does not build here;
 # musicnn pins TensorFlow and numpy<1.17 but we only need its checkpoint files.
 NODEPS := musicnn==0.1.0 tinysoundfont==0.3.7
+# Some machines' pip configuration names local package mirrors that lack most packages; pip then
+# prints one harmless line per package. Keep the log readable (pip's exit status still counts).
+QUIET := 2>&1 | (grep -v "is ignored: it is neither a file nor a directory" || true)
 
 .PHONY: setup lab test test-fast release solutions bench clean-workspace help
 
@@ -22,9 +26,9 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "torch==$(TORCH_VERSION)"
-	$(PIP) install -q -c <(echo "torch==$$($(PY) -c 'import torch; print(torch.__version__.split("+")[0])')") -e ".[test]"
-	$(PIP) install -q --no-deps $(NODEPS)
+	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "torch==$(TORCH_VERSION)" $(QUIET)
+	$(PIP) install -q -c <(echo "torch==$$($(PY) -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null)") -e ".[test]" $(QUIET)
+	$(PIP) install -q --no-deps $(NODEPS) $(QUIET)
 	$(PY) -m mmteach.setup_env
 	@touch $(STAMP)
 

@@ -3,7 +3,8 @@
     mmteach lab        copy new lessons into workspace/ (never overwriting) and open JupyterLab
     mmteach sync       only the copying step
     mmteach build      rebuild solutions/ from the lesson sources in course/src
-    mmteach release    build, then regenerate lessons/ from solutions/ with nbgrader
+    mmteach release    build, then regenerate lessons/ from solutions/ with nbgrader, and
+                       refresh the points table in course/syllabus.md
     mmteach grade ...  the instructor's grading cycle, from any folder:
         release NN [--zip DIR]          student version in lessons/NN (and a zip to upload)
         collect NN DOWNLOAD [--pattern RX]  file an LMS download under course/submitted/
@@ -36,6 +37,8 @@ def _release(root, names) -> int:
             print(f"release of {name} failed:\n{result.get('log', '')}{result.get('error', '')}", file=sys.stderr)
         else:
             print(f"released lessons/{name}")
+    if course.update_syllabus(root):
+        print("updated course/syllabus.md")
     return 1 if failed else 0
 
 

@@ -128,6 +128,9 @@ def parse_source(text: str, where: str = "<source>") -> nbformat.NotebookNode:
             if ("BEGIN HIDDEN TESTS" in src) != ("END HIDDEN TESTS" in src):
                 raise ValueError(f"{at}: unbalanced ### BEGIN/END HIDDEN TESTS")
             nb.cells.append(new_code_cell(src, metadata=_nbgrader(gid, grade=True, locked=True, points=pts)))
+    for i, cell in enumerate(nb.cells):   # stable ids keep rebuilds byte-identical
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell["id"] = gid or f"cell-{i:03d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     return nb
@@ -169,3 +172,77 @@ def build_solutions(root: Path | None = None, names: list[str] | None = None) ->
             out.write_text(text, encoding="utf-8")
             written.append(out)
     return written
+
+
+# --------------------------------------------------------------------------- syllabus
+
+PLANNED = {
+    "01_supervised_learning": "Supervised learning",
+    "02_audio_representations": "Audio representations",
+    "03_convolution_and_pooling": "Convolution and pooling",
+    "04_musically_motivated_cnns": "Musically motivated CNNs",
+    "05_temporal_filters": "Temporal filters (O-net and P-net)",
+    "06_recurrent_networks": "Recurrent networks",
+    "07_crnn_tagging": "CRNN music tagging",
+    "08_musicnn_reconstruction": "MusiCNN reconstruction",
+    "09_digging_into_musicnn": "Digging into MusiCNN",
+    "10_seeing_and_hearing_cnns": "Seeing and hearing CNNs",
+    "11_project": "Project (capstone)",
+}
+SYLLABUS_BEGIN = "<!-- BEGIN GENERATED TABLE (mmteach syllabus) -->"
+SYLLABUS_END = "<!-- END GENERATED TABLE -->"
+
+
+def lesson_summary(name: str, root: Path | None = None) -> dict:
+    """Title and points of a built lesson, read from its solution notebook."""
+    nb = nbformat.read(solution_path(name, root), as_version=4)
+    title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in nb.cells if c.cell_type == "markdown"), name)
+    if title.startswith("Lesson") and "—" in title:
+        title = title.split("—", 1)[1].strip()
+    auto = manual = 0.0
+    n_checks = n_written = 0
+    for c in nb.cells:
+        md = c.metadata.get("nbgrader", {})
+        if md.get("grade"):
+            if c.cell_type == "code":
+                auto += md.get("points", 0)
+                n_checks += 1
+            else:
+                manual += md.get("points", 0)
+                n_written += 1
+    return {"name": name, "title": title, "auto": auto, "manual": manual, "checks": n_checks, "written": n_written}
+
+
+def syllabus_table(root: Path | None = None) -> str:
+    """Markdown table of every lesson with its points; planned lessons not yet built are marked."""
+    root = root or repo_root()
+    built = set(lesson_names(root))
+    rows = ["| # | lesson | autograded checks | written answers | automatic points | manual points | total |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
+    tot_a = tot_m = 0.0
+    for name in sorted(set(PLANNED) | built):
+        num = name[:2]
+        if name in built:
+            s = lesson_summary(name, root)
+            tot_a += s["auto"]
+            tot_m += s["manual"]
+            rows.append(f"| {num} | [{s['title']}](../lessons/{name}/{name}.ipynb) | {s['checks']} | {s['written']} | "
+                        f"{s['auto']:g} | {s['manual']:g} | {s['auto'] + s['manual']:g} |")
+        else:
+            rows.append(f"| {num} | {PLANNED[name]} *(in preparation)* | – | – | – | – | – |")
+    rows.append(f"| | **all lessons** | | | **{tot_a:g}** | **{tot_m:g}** | **{tot_a + tot_m:g}** |")
+    return "\n".join(rows)
+
+
+def update_syllabus(root: Path | None = None) -> bool:
+    """Rewrite the generated table in ``course/syllabus.md``; returns True when it changed."""
+    root = root or repo_root()
+    path = root / "course" / "syllabus.md"
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(SYLLABUS_BEGIN)
+    _, tail = rest.split(SYLLABUS_END)
+    new = f"{head}{SYLLABUS_BEGIN}\n{syllabus_table(root)}\n{SYLLABUS_END}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+        return True
+    return False

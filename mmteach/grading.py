@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from traitlets.config import Config
@@ -16,8 +17,18 @@ CELL_TIMEOUT_S = 180       # per cell; a cold librosa cache alone costs ~20 s
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
 
+def _venv_on_path() -> None:
+    """nbgrader runs the ``alembic`` program to create a gradebook; make sure it finds ours even
+    when the virtual environment is not activated (e.g. ``.venv/bin/mmteach``)."""
+    bindir = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *parts])
+
+
 def configure(c: Config, course_root: str | os.PathLike, *, cell_timeout: int = CELL_TIMEOUT_S) -> Config:
     """Fill an nbgrader config for the course rooted at ``course_root`` (the ``course/`` folder)."""
+    _venv_on_path()
     root = str(Path(course_root).resolve())
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = root
@@ -42,7 +53,10 @@ def configure(c: Config, course_root: str | os.PathLike, *, cell_timeout: int = 
         "mmteach.grading.ScrubHiddenTests",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    # The course collects from folders (see mmteach.instructor), not through nbgrader's exchange;
+    # a private exchange folder keeps the formgrader from asking for /usr/local/share/nbgrader.
     c.Exchange.root = os.path.join(root, "exchange")
+    os.makedirs(c.Exchange.root, exist_ok=True)
     # Grading runs the lessons in quick mode: small data, few epochs.
     os.environ.setdefault("MMTEACH_QUICK", "1")
     os.environ.setdefault("MMTEACH_PROGRESS", "0")
