@@ -48,8 +48,9 @@ import nbformat
 from . import grading
 
 SOLUTIONS_ENV = "MMTEACH_SOLUTIONS"        # a private copy of solutions/ (hidden tests stay private)
-MAX_OUTPUT_CHARS = 200_000                 # per cell, while grading; the rest is cut with a note
-INTERRUPT_GRACE_S = 3.0                    # how long an interrupted cell may take to stop
+MAX_OUTPUT_CHARS = 200_000                 # printed text per cell while grading; the rest is cut with a note
+MAX_RICH_OUTPUT_CHARS = 20_000_000         # figures and other rich output per cell (base64 counts)
+INTERRUPT_GRACE_S = 5.0                    # how long an interrupted cell may take to stop
 GUARD_LOG_NAME = "file-access.jsonl"
 
 
@@ -449,12 +450,16 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]
     except OSError as err:
         return None, [f"the notebook file could not be read ({err})"]
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
-        return nb, notes
+        json.loads(text)
     except json.JSONDecodeError as err:
         return None, [f"the notebook is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}) — "
                       "it could not be opened, so it was graded as an empty copy of the lesson"]
+    except RecursionError:
+        return None, ["the notebook is nested too deeply to read — graded as an empty copy of the lesson"]
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+        return nb, notes
     except Exception as err:  # nbformat validation or conversion errors
         nb = _salvage(text)
         if nb is None:
@@ -740,6 +745,7 @@ try:
         """
 
         max_output_chars = Integer(MAX_OUTPUT_CHARS).tag(config=True)
+        max_rich_output_chars = Integer(MAX_RICH_OUTPUT_CHARS).tag(config=True)
         interrupt_grace = Float(INTERRUPT_GRACE_S).tag(config=True)
 
         def preprocess(self, nb, resources=None, km=None):
@@ -798,26 +804,39 @@ try:
             raise RuntimeError(f"the kernel did not come back within {self.startup_timeout} s of a restart")
 
         def output(self, outs, msg, display_id, cell_index):
-            size = self._mm_sizes.get(cell_index, 0)
-            if size > self.max_output_chars:
-                if cell_index not in self._mm_cut:
-                    self._mm_cut.add(cell_index)
-                    note = nbformat.v4.new_output(
-                        "stream", name="stderr",
-                        text=f"\n[output cut by the grader after {self.max_output_chars:,} characters]\n")
-                    outs.append(note)
-                return None
+            text, rich = self._mm_sizes.get(cell_index, (0, 0))
             content = msg.get("content", {})
-            add = len(str(content.get("text", "")))
-            for value in (content.get("data") or {}).values():
-                add += len(value) if isinstance(value, str) else len(json.dumps(value))
-            add += sum(len(str(x)) for x in content.get("traceback", []) or [])
-            self._mm_sizes[cell_index] = size + add
-            if size + add > self.max_output_chars and msg.get("msg_type") == "stream":
+            add_text = len(str(content.get("text", "")))
+            add_rich = 0
+            for mime, value in (content.get("data") or {}).items():
+                n = len(value) if isinstance(value, str) else len(json.dumps(value))
+                if mime == "text/plain":
+                    add_text += n
+                else:
+                    add_rich += n
+            add_text += sum(len(str(x)) for x in content.get("traceback", []) or [])
+            over_text = text + add_text > self.max_output_chars
+            over_rich = rich + add_rich > self.max_rich_output_chars
+            self._mm_sizes[cell_index] = (text + add_text, rich + add_rich)
+            if over_text and msg.get("msg_type") == "stream" and text < self.max_output_chars:
                 content = dict(content)
-                content["text"] = str(content.get("text", ""))[: max(0, self.max_output_chars - size)]
+                content["text"] = str(content.get("text", ""))[: self.max_output_chars - text]
                 msg = dict(msg, content=content)
+                out = super().output(outs, msg, display_id, cell_index)
+                self._mm_note(outs, cell_index)
+                return out
+            if over_text or over_rich:
+                self._mm_note(outs, cell_index)
+                return None
             return super().output(outs, msg, display_id, cell_index)
+
+        def _mm_note(self, outs, cell_index):
+            if cell_index not in self._mm_cut:
+                self._mm_cut.add(cell_index)
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr",
+                    text=f"\n[output cut by the grader: more than {self.max_output_chars:,} characters of text "
+                         f"or {self.max_rich_output_chars // 1_000_000} MB of figures in one cell]\n"))
 
 except ImportError:  # pragma: no cover - nbgrader is a dependency
     GuardedExecute = None
@@ -1093,11 +1112,10 @@ def autograde(course: Course, assignment: str, students: list[str] | None = None
             for line in _interesting_log_lines(outcome.get("log", "")):
                 if "restarting the kernel" in line:
                     res.problems.append("a cell ignored the time-out interrupt; the kernel was restarted")
-                elif "Output truncated" in line or "cut by the grader" in line:
-                    res.problems.append("very long output was cut")
             _read_results(course, assignment, student, res, sources)
             if res.ok and any("cut by the grader" in json.dumps(o) for o in _outputs(course, assignment, student)):
-                res.problems.append(f"printed more than {MAX_OUTPUT_CHARS:,} characters in a cell; the output was cut")
+                res.problems.append("a cell's output was too long (more than "
+                                    f"{MAX_OUTPUT_CHARS:,} characters of text); the output was cut")
             res.seconds = time.perf_counter() - t0
             report.students.append(res)
             log(res.line())

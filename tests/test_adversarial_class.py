@@ -27,7 +27,7 @@ from mmteach import classroom, course, instructor
 
 REPO = Path(__file__).resolve().parents[1]
 LESSON = "01_supervised_learning"
-CELL_TIMEOUT = int(os.environ.get("MMTEACH_TEST_CELL_TIMEOUT", "10"))
+CELL_TIMEOUT = int(os.environ.get("MMTEACH_TEST_CELL_TIMEOUT", "30"))
 
 PROBE = "90_probe"
 PROBE_SOURCE = '''# %% [markdown]
