@@ -225,3 +225,30 @@ def make_class(solution_nb, release_nb, download: Path, assignment: str, *, outs
     (empty / "README.txt").write_text("I could not finish, sorry.\n")
     kinds.append(Kind("no-notebook", None, "no notebook", "no-notebook/README.txt", "a folder without a notebook"))
     return kinds
+
+
+def build_course(repo: Path, tmp: Path, name: str, cell_timeout: int | None = None, source_text: str | None = None):
+    """A private copy of the course in ``tmp/repo`` holding only lesson ``name``, released and
+    registered in a fresh gradebook; returns its :class:`mmteach.instructor.Course`.
+
+    ``source_text`` replaces the lesson source (for a purpose-built assignment)."""
+    import shutil
+
+    from . import course, instructor
+
+    repo, root = Path(repo), Path(tmp) / "repo"
+    (root / "course" / "src").mkdir(parents=True)
+    shutil.copy(repo / "course" / "nbgrader_config.py", root / "course" / "nbgrader_config.py")
+    if source_text is None:
+        shutil.copy(repo / "course" / "src" / f"{name}.py", root / "course" / "src" / f"{name}.py")
+        for extra in (repo / "solutions" / name).glob("*"):   # data files that ship with the lesson
+            if extra.is_file() and extra.suffix != ".ipynb":
+                (root / "solutions" / name).mkdir(parents=True, exist_ok=True)
+                shutil.copy(extra, root / "solutions" / name / extra.name)
+    else:
+        (root / "course" / "src" / f"{name}.py").write_text(source_text)
+    course.build_solutions(root, [name])
+    c = instructor.Course(root, cell_timeout=cell_timeout)
+    if instructor.release(c, [name], log=lambda m: None) != 0:
+        raise RuntimeError(f"could not release {name} in {root}")
+    return c

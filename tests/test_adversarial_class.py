@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from mmteach import classroom, course, instructor
+from mmteach import classroom, instructor
 
 REPO = Path(__file__).resolve().parents[1]
 LESSON = "01_supervised_learning"
@@ -94,25 +93,9 @@ print("the end")
 
 
 def _build_course(tmp: Path) -> tuple[instructor.Course, str]:
-    root = tmp / "repo"
-    (root / "course" / "src").mkdir(parents=True)
-    (root / "mmteach").mkdir()
-    shutil.copy(REPO / "course" / "nbgrader_config.py", root / "course" / "nbgrader_config.py")
-    src = REPO / "course" / "src" / f"{LESSON}.py"
-    if src.exists():
-        name = LESSON
-        shutil.copy(src, root / "course" / "src" / src.name)
-        for extra in (REPO / "solutions" / LESSON).glob("*"):  # data files that ship with the lesson
-            if extra.suffix != ".ipynb":
-                (root / "solutions" / LESSON).mkdir(parents=True, exist_ok=True)
-                shutil.copy(extra, root / "solutions" / LESSON / extra.name)
-    else:
-        name = PROBE
-        (root / "course" / "src" / f"{PROBE}.py").write_text(PROBE_SOURCE)
-    course.build_solutions(root, [name])
-    c = instructor.Course(root, cell_timeout=CELL_TIMEOUT)
-    assert instructor.release(c, [name], log=lambda m: None) == 0
-    return c, name
+    if (REPO / "course" / "src" / f"{LESSON}.py").exists():
+        return classroom.build_course(REPO, tmp, LESSON, CELL_TIMEOUT), LESSON
+    return classroom.build_course(REPO, tmp, PROBE, CELL_TIMEOUT, source_text=PROBE_SOURCE), PROBE
 
 
 @pytest.fixture(scope="module")
