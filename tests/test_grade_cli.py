@@ -138,3 +138,35 @@ def test_formgrader_starts_and_lists_the_submissions(cycle):
             proc.kill()
             proc.wait()
         log.close()
+
+
+def test_private_solutions_folder_holds_the_hidden_tests(tmp_path):
+    """`--solutions DIR`: hidden checks come from a private folder, and the release is unchanged."""
+    c = classroom.build_course(REPO, tmp_path, PROBE, cell_timeout=30, source_text=PROBE_SOURCE)
+    (c.root / "mmteach").mkdir(exist_ok=True)
+    public_release = c.release_notebook_path(PROBE).read_bytes()
+    private = tmp_path / "private-solutions"
+    (private / PROBE).mkdir(parents=True)
+    text = c.source_notebook_path(PROBE).read_text()
+    stricter = text.replace('assert checks.call(mean_abs, [-3.0]) == 3.0',
+                            'assert checks.call(mean_abs, [-3.0]) == 4.0')   # a private hidden check
+    assert stricter != text
+    (private / PROBE / f"{PROBE}.ipynb").write_text(stricter)
+    sol = nbformat.read(c.source_notebook_path(PROBE), as_version=4)
+    rel = nbformat.read(c.release_notebook_path(PROBE), as_version=4)
+    nbformat.write(classroom.correct_copy(sol, rel), tmp_path / f"ada_{PROBE}.ipynb")
+    (tmp_path / "dl").mkdir()
+    (tmp_path / f"ada_{PROBE}.ipynb").rename(tmp_path / "dl" / f"ada_{PROBE}.ipynb")
+    old = os.getcwd()
+    os.chdir(c.root)
+    try:
+        assert cli.main(["grade", "--solutions", str(private), "release", PROBE]) == 0
+        assert cli.main(["grade", "--solutions", str(private), "collect", PROBE, str(tmp_path / "dl")]) == 0
+        assert cli.main(["grade", "--solutions", str(private), "autograde", PROBE, "--timeout", "30"]) == 0
+    finally:
+        os.chdir(old)
+    assert c.release_notebook_path(PROBE).read_bytes() == public_release
+    rows = {r.student: r for r in instructor.autograde(
+        instructor.Course(c.root, solutions=private, cell_timeout=30), PROBE, log=lambda m: None,
+        write_report=False).students}
+    assert rows["ada"].auto_score == 2.0       # the private hidden check fails the public solution
