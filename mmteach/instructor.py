@@ -662,15 +662,13 @@ def __mmteach_guard():
             return True
         if under(p, deny):
             return False
-        if write and under(p, writable):
-            return True
-        if write and "__pycache__" in p.split(_os.sep):
-            return not under(p, deny)
-        if under(p, repo):
-            return (not write) and under(p, readable)
-        if write and under(p, [_os.path.realpath(_sys.prefix), _os.path.realpath(_sys.base_prefix)]):
+        if under(p, repo) and not under(p, readable):
             return False
-        return True
+        if not write:
+            return True
+        if under(p, writable) or p.startswith("/dev/"):
+            return True
+        return "__pycache__" in p.split(_os.sep)
 
     def record(event, p, write):
         if not log_path:
@@ -990,16 +988,27 @@ def _interesting_log_lines(log: str) -> list[str]:
     return keep
 
 
-def _guard_env(course: Course, stage_root: Path, log_path: Path) -> dict:
+def _guard_env(course: Course, stage_root: Path, log_path: Path, private_tmp: Path) -> dict:
+    """Environment for a grading kernel: what the guard refuses, and a private TMPDIR.
+
+    A submission may read anything outside the course, write only in its own folder, its TMPDIR
+    and the caches libraries use; nothing in course/, solutions/ or other students' folders.
+    """
     from . import core
 
     pkg = Path(__file__).resolve().parent
     repo_read = [pkg, course.root / ".venv", course.root / ".cache", Path(sys.prefix)]
-    writable = [Path(tempfile.gettempdir()), core.cache_dir()]
+    home = Path.home()
+    writable = [private_tmp, core.cache_dir(), home / ".cache", home / ".config" / "matplotlib",
+                home / ".ipython", home / ".local" / "share" / "jupyter"]
+    for var in ("MPLCONFIGDIR", "IPYTHONDIR", "NUMBA_CACHE_DIR", "JUPYTER_RUNTIME_DIR"):
+        if os.environ.get(var):
+            writable.append(Path(os.environ[var]))
     deny = [course.course_dir, course.source_dir, course.root / "solutions", stage_root, course.root / ".git",
             course.root / "workspace"]
     join = lambda ps: os.pathsep.join(str(Path(p).resolve()) for p in ps)
-    return {"MMTEACH_GUARD_DENY": join(deny), "MMTEACH_GUARD_REPO": join([course.root]),
+    return {"TMPDIR": str(private_tmp), "TEMP": str(private_tmp), "TMP": str(private_tmp),
+            "MMTEACH_GUARD_DENY": join(deny), "MMTEACH_GUARD_REPO": join([course.root]),
             "MMTEACH_GUARD_READ": join(repo_read), "MMTEACH_GUARD_WRITE": join(writable),
             "MMTEACH_GUARD_LOG": str(log_path)}
 
@@ -1082,7 +1091,9 @@ def autograde(course: Course, assignment: str, students: list[str] | None = None
             access_log = stage_root / "s" / student / GUARD_LOG_NAME
             api = course.api(autograded_dir=stage,
                              execute_args=[f"--IPKernelApp.exec_files=['{guard_file}']"])
-            with _env(_guard_env(course, stage_root, access_log)):
+            private_tmp = guard_dir / f"tmp-{student}"
+            private_tmp.mkdir()
+            with _env(_guard_env(course, stage_root, access_log, private_tmp)):
                 outcome = api.autograde(assignment, student, force=True, create=True)
             produced = stage / student / assignment
             dest = course.autograded(student, assignment)
@@ -1151,8 +1162,11 @@ def _record_zero(course: Course, assignment: str, student: str) -> None:
 
 # --------------------------------------------------------------------------- feedback
 
-def hidden_test_fragments(source_nb) -> list[str]:
-    """Text from hidden-test blocks that must never appear in feedback: code lines and string literals."""
+def hidden_test_fragments(source_nb, release_nb=None) -> list[str]:
+    """Text from hidden-test blocks that must never appear in feedback: code lines and string literals.
+
+    Pieces that also appear in the released lesson (``release_nb``) are visible anyway and left out.
+    """
     frags: set[str] = set()
     for c in source_nb.cells:
         if c.cell_type != "code" or grading.HIDDEN_BEGIN not in _src(c):
@@ -1163,7 +1177,7 @@ def hidden_test_fragments(source_nb) -> list[str]:
         block = "\n".join(lines)
         for line in lines:
             s = line.strip()
-            if len(s) >= 12 and not s.startswith("#"):
+            if len(s) >= 24 and not s.startswith("#"):   # long enough not to be a learner's own line
                 frags.add(s)
         try:
             for tok in tokenize.generate_tokens(io.StringIO(block).readline):
@@ -1177,6 +1191,9 @@ def hidden_test_fragments(source_nb) -> list[str]:
                             frags.add(piece.strip())
         except (tokenize.TokenError, IndentationError, SyntaxError):
             pass
+    if release_nb is not None:
+        visible = "\n".join(_src(c) for c in release_nb.cells)
+        frags = {f for f in frags if f not in visible}
     return sorted(frags)
 
 
@@ -1195,7 +1212,8 @@ class FeedbackReport:
 def feedback(course: Course, assignment: str, students: list[str] | None = None, log=_log) -> FeedbackReport:
     """Write HTML feedback for each autograded student; withhold any file that shows hidden tests."""
     api = course.api()
-    fragments = hidden_test_fragments(nbformat.read(course.source_notebook_path(assignment), as_version=4))
+    fragments = hidden_test_fragments(nbformat.read(course.source_notebook_path(assignment), as_version=4),
+                                      nbformat.read(course.release_notebook_path(assignment), as_version=4))
     rep = FeedbackReport()
     base = course.autograded()
     todo = students or sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []

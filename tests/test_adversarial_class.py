@@ -25,6 +25,9 @@ import pytest
 from mmteach import classroom, instructor
 
 REPO = Path(__file__).resolve().parents[1]
+
+# one worker runs the whole module (its fixture grades a class once); slow, so not in `make test-fast`
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group(name="adversarial_class")]
 LESSON = "01_supervised_learning"
 CELL_TIMEOUT = int(os.environ.get("MMTEACH_TEST_CELL_TIMEOUT", "30"))
 
@@ -180,7 +183,8 @@ def test_report_says_what_went_wrong(graded):
 
 def test_no_hidden_test_text_in_any_feedback(graded):
     c, name = graded["course"], graded["name"]
-    fragments = instructor.hidden_test_fragments(nbformat.read(c.source_notebook_path(name), as_version=4))
+    fragments = instructor.hidden_test_fragments(nbformat.read(c.source_notebook_path(name), as_version=4),
+                                                 nbformat.read(c.release_notebook_path(name), as_version=4))
     assert fragments, "the graded assignment has hidden tests"
     files = list(c.feedback_dir().rglob("*.html"))
     assert not graded["feedback"].withheld
@@ -196,7 +200,8 @@ def test_no_hidden_test_text_in_any_feedback(graded):
 
 def test_the_leak_scan_catches_a_leak(graded):
     c, name = graded["course"], graded["name"]
-    frags = instructor.hidden_test_fragments(nbformat.read(c.source_notebook_path(name), as_version=4))
+    frags = instructor.hidden_test_fragments(nbformat.read(c.source_notebook_path(name), as_version=4),
+                                             nbformat.read(c.release_notebook_path(name), as_version=4))
     assert instructor.leaked_fragments("<pre>" + frags[0].replace("<", "&lt;") + "</pre>", frags)
 
 

@@ -28,6 +28,9 @@ import pytest
 from mmteach import workspace
 
 REPO = Path(__file__).resolve().parents[1]
+
+# one worker runs the whole module (its fixture grades a class once); slow, so not in `make test-fast`
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group(name="browser")]
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 

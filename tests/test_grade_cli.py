@@ -26,6 +26,9 @@ from test_adversarial_class import PROBE, PROBE_SOURCE
 
 REPO = Path(__file__).resolve().parents[1]
 
+# one worker runs the whole module (its fixture grades a class once); slow, so not in `make test-fast`
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group(name="grade_cli")]
+
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
