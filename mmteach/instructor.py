@@ -1285,7 +1285,7 @@ def export(course: Course, out: Path | None = None, log=_log) -> Path:
 
 def formgrader_command(course: Course, port: int = 8890, open_browser: bool = False) -> list[str]:
     """``jupyter lab`` on ``course/`` (where nbgrader finds its config), opening the formgrader."""
-    state = course.root / ".jupyter-state"
+    state = course.root / ".jupyter-state" / "instructor"   # apart from the learner's JupyterLab state
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={course.course_dir}",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.default_url=/formgrader",
            f"--LabApp.workspaces_dir={state / 'workspaces'}", f"--LabApp.user_settings_dir={state / 'user-settings'}"]
@@ -1296,12 +1296,21 @@ def formgrader_command(course: Course, port: int = 8890, open_browser: bool = Fa
     return cmd
 
 
+def instructor_env(course: Course) -> dict:
+    """The JupyterLab environment for the formgrader: private state, nbgrader's instructor panels on."""
+    from . import workspace
+
+    state = course.root / ".jupyter-state" / "instructor"
+    try:
+        return workspace.jupyter_env(state, learner=False)
+    except TypeError:  # an older workspace module without learner settings
+        return workspace.jupyter_env(state)
+
+
 def formgrader(course: Course, port: int = 8890, open_browser: bool = False) -> int:
     import subprocess
 
-    from . import workspace
-
-    env = workspace.jupyter_env(course.root / ".jupyter-state")
+    env = instructor_env(course)
     if course.solutions is not None:
         env[SOLUTIONS_ENV] = str(course.solutions)
     print(f"Formgrader: open http://127.0.0.1:{port}/formgrader (Ctrl-C stops it). Grade written answers under "

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mmteach import classroom, cli, grading, instructor, workspace
+from mmteach import classroom, cli, grading, instructor
 
 from test_adversarial_class import PROBE, PROBE_SOURCE
 
@@ -112,7 +112,7 @@ def _free_port() -> int:
 def test_formgrader_starts_and_lists_the_submissions(cycle):
     c = cycle["course"]
     port = _free_port()
-    env = workspace.jupyter_env(c.root / ".jupyter-state")
+    env = instructor.instructor_env(c)
     token = secrets.token_hex(8)
     env["JUPYTER_TOKEN"] = token
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
