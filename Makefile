@@ -33,6 +33,7 @@ $(STAMP): pyproject.toml Makefile
 	@touch $(STAMP)
 
 lab: setup
+	@$(PY) -c "import mmteach.data as d; print('Preparing the offline data sets (first time only: a minute or two)...', flush=True); d.dance_set(); d.tag_set()"
 	$(VENV)/bin/mmteach lab
 
 test: setup

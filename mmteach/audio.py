@@ -20,13 +20,19 @@ Known differences from the original era (librosa 0.7, 2019) and the choices we o
 
 * **STFT padding.** librosa 0.7–0.9 padded the signal by ``n_fft // 2`` samples on each side by
   *reflection*; librosa ≥ 0.10 pads with *zeros*. Only the first and last frame of a clip
-  change. We default to ``pad_mode="reflect"`` — what the pretrained weights saw — and accept
-  ``pad_mode="constant"`` (what today's librosa does when the original code is run unchanged).
+  change (by up to ≈ 1.2 log units on music); every other frame is identical. We default to
+  ``pad_mode="constant"``, what the original code computes when it runs today: with it our output
+  equals, bit for bit, the log-mel that musicnn 0.1.0 itself produced under librosa 0.10.2 (the
+  fixture ``tests/fixtures/musicnn/audio.npz``). ``pad_mode="reflect"`` gives the training era's
+  edge frames.
 * **Resampler.** librosa 0.7 resampled with ``resampy`` (``res_type="kaiser_best"``); librosa ≥
-  0.10 uses ``soxr`` (``"soxr_hq"``). Both are excellent band-limited resamplers, but their
-  outputs differ by roughly 1e-4 near the band edge. Pass ``res_type="kaiser_best"`` for the
-  original choice (it needs ``pip install resampy``); the default is ``"soxr_hq"``, which needs
-  nothing extra. Audio already at 16 kHz is not touched, so this only matters for other rates.
+  0.10 uses ``soxr`` (``"soxr_hq"``). Their anti-aliasing filters roll off differently just below
+  8 kHz. Measured on lesson 02's band example (44.1 → 16 kHz, resampy 0.4.3, soxr 1.1): the two
+  log-mel inputs agree within 0.01 in bands 0–92 (up to ≈ 7.2 kHz) but differ by up to 1.5 (on a
+  0–5.4 range) in the top three bands, 93–95 (≈ 7.3–8 kHz). Pass ``res_type="kaiser_best"`` for
+  the training era's choice (it needs ``pip install resampy``); the default is ``"soxr_hq"``,
+  today's librosa default, which needs nothing extra. Audio already at 16 kHz is not touched, so this only matters for other
+  rates — resample once with the resampler you want and pass 16 kHz audio to be sure.
 
 **Pons et al.** (CBMI 2016 / ICASSP 2017, lessons 04–05; Essentia in the original)::
 
@@ -34,17 +40,17 @@ Known differences from the original era (librosa 0.7, 2019) and the choices we o
     → |X|² → 40 HTK mel bands (0–22 050 Hz, each filter's weights summing to 1)
     → log10(1 + 10 000·x) → ONE mean and ONE std over the whole training set → patches of N frames
 
-The original used Essentia (``Windowing(type="blackmanharris62")``, ``Spectrum``,
-``MelBands(numberBands=40)``); Essentia is not a dependency of this course, so
-:func:`pons_input` re-creates those documented defaults with NumPy/librosa: the window is the
-3-term Blackman-Harris (−62 dB side lobes) scaled so its samples sum to 2 (Essentia's
-``normalized=True``: a full-scale sine then has a spectral peak of about its amplitude); mel
-filters are triangles on the HTK mel scale with unit-sum weights, and the power (squared
-magnitude) spectrum is fed to them (Essentia's ``type="power"``). Frames are centred with zero
-padding, so a clip of ``n`` samples gives ``1 + n // 1024`` frames; Essentia's ``FrameCutter``
-can give one frame more or less at the end. These details shift absolute values a little but not
-what the models learn from; the frame rate (≈ 43 frames per second, 43 frames per beat at 60 bpm)
-is exact.
+The original used Essentia (``FrameCutter``/``FrameGenerator``, ``Windowing(type="blackmanharris62")``,
+``Spectrum``, ``MelBands(numberBands=40)``); Essentia is not a dependency of this course, so
+:func:`pons_input` re-creates its defaults with NumPy/librosa: the window is the 3-term
+Blackman-Harris (−62 dB side lobes) scaled so its samples sum to 2 (Essentia's ``normalized=True``:
+a full-scale sine then has a spectral peak of about its amplitude); mel filters are triangles on
+the HTK mel scale with unit-sum weights (``normalize="unit_sum"``), fed the power spectrum
+(``type="power"``); frame ``m`` is centred on sample ``m·1024`` with zero padding, for
+``m = 0 … ceil(n / 1024)``. Checked against Essentia 2.1b6.dev1389 on lesson 02's band example:
+the same number of frames and the same values to within float32 rounding. (Essentia of 2016 may
+have differed in details we cannot check here; the frame grid — 43.07 frames per second, 43
+frames per beat at 60 bpm — is certain.)
 
 Bad input
 ---------
@@ -80,7 +86,7 @@ from . import checks
 
 __all__ = [
     "MUSICNN_SR", "MUSICNN_N_FFT", "MUSICNN_HOP", "MUSICNN_N_MELS", "MUSICNN_PATCH_FRAMES",
-    "PONS_SR", "PONS_N_FFT", "PONS_HOP", "PONS_N_MELS", "PONS_PATCH_FRAMES", "LOG_C",
+    "PONS_SR", "PONS_N_FFT", "PONS_HOP", "PONS_N_MELS", "PONS_PATCH_FRAMES", "LOG_C", "FEATURES_VERSION",
     "load", "resample", "musicnn_input", "musicnn_patches", "musicnn_mel_power",
     "pons_input", "pons_mel_power", "pons_window", "pons_mel_filters",
     "log_compress", "power_to_db", "hz_to_mel", "mel_to_hz",
@@ -104,6 +110,10 @@ PONS_N_MELS = 40
 PONS_PATCH_FRAMES = (80, 250)   # CBMI 2016 uses 80 frames (≈ 1.86 s), ICASSP 2017 uses 250 (≈ 5.8 s)
 
 LOG_C = 10000.0                 # the compression constant C in log10(1 + C·x)
+
+# Bumped whenever a pipeline's output changes; caches of computed features should include it in
+# their key. 2: pons_input gives Essentia's frame count, 1 + ceil(n / 1024).
+FEATURES_VERSION = 2
 
 MIN_SR, MAX_SR = 1000, 768000
 _FLOAT16_MAX = float(np.finfo(np.float16).max)   # 65504
@@ -307,7 +317,7 @@ _hz_to_mel = hz_to_mel.__wrapped__
 # ----------------------------------------------------------------------------------- MusiCNN
 
 
-def musicnn_mel_power(y, sr: int = MUSICNN_SR, *, pad_mode: str = "reflect", res_type: str = "soxr_hq") -> np.ndarray:
+def musicnn_mel_power(y, sr: int = MUSICNN_SR, *, pad_mode: str = "constant", res_type: str = "soxr_hq") -> np.ndarray:
     """The MusiCNN mel power spectrogram before rounding and compression: float32 (96, n_frames).
 
     ``librosa.feature.melspectrogram(y, sr=16000, n_fft=512, hop_length=256, n_mels=96)`` with the
@@ -324,21 +334,21 @@ def musicnn_mel_power(y, sr: int = MUSICNN_SR, *, pad_mode: str = "reflect", res
         raise ValueError(f"audio too short for MusiCNN: {y.size} samples at 16 kHz, need at least one "
                          f"window of {MUSICNN_N_FFT} samples (32 ms)")
     if pad_mode not in ("reflect", "constant"):
-        raise ValueError(f"pad_mode must be 'reflect' (librosa 0.7, what MusiCNN was trained on) or "
-                         f"'constant' (librosa ≥ 0.10), got {pad_mode!r}")
+        raise ValueError(f"pad_mode must be 'constant' (librosa ≥ 0.10) or 'reflect' (librosa 0.7, "
+                         f"what MusiCNN was trained on), got {pad_mode!r}")
     S = librosa.feature.melspectrogram(y=y, sr=MUSICNN_SR, n_fft=MUSICNN_N_FFT, hop_length=MUSICNN_HOP,
                                        n_mels=MUSICNN_N_MELS, pad_mode=pad_mode)
     return S.astype(np.float32, copy=False)
 
 
-def musicnn_input(y, sr: int, *, pad_mode: str = "reflect", res_type: str = "soxr_hq") -> np.ndarray:
+def musicnn_input(y, sr: int, *, pad_mode: str = "constant", res_type: str = "soxr_hq") -> np.ndarray:
     """The log-mel spectrogram MusiCNN takes, exactly as ``musicnn/extractor.py`` computes it.
 
     Args:
         y: mono audio, float, shape ``(n_samples,)``.
         sr: its sample rate in Hz; resampled to 16 kHz when different.
-        pad_mode: ``"reflect"`` (default; librosa 0.7, the era the weights were trained in) or
-            ``"constant"`` (librosa ≥ 0.10).
+        pad_mode: ``"constant"`` (default; librosa ≥ 0.10, what the original code gives today) or
+            ``"reflect"`` (librosa 0.7–0.9, the era the weights were trained in).
         res_type: resampler (``"soxr_hq"`` default, ``"kaiser_best"`` = the original; needs resampy).
 
     Returns:
@@ -416,7 +426,9 @@ def pons_mel_filters(sr: int = PONS_SR, n_fft: int = PONS_N_FFT, n_mels: int = P
 
 def pons_mel_power(y, sr: int = PONS_SR, *, res_type: str = "soxr_hq") -> np.ndarray:
     """Pons' 40-band mel power spectrogram before compression: float32 ``(40, n_frames)``,
-    ``n_frames = 1 + n_44k // 1024`` (≈ 43.07 frames per second)."""
+    ``n_frames = 1 + ceil(n_44k / 1024)`` (≈ 43.07 frames per second), frame for frame what
+    Essentia's ``FrameGenerator(frameSize=2048, hopSize=1024)`` → ``Windowing(type="blackmanharris62")``
+    → ``Spectrum`` → ``MelBands(numberBands=40)`` gives."""
     import librosa
 
     sr = _check_sr(sr)
@@ -426,6 +438,11 @@ def pons_mel_power(y, sr: int = PONS_SR, *, res_type: str = "soxr_hq") -> np.nda
     if y.size < PONS_N_FFT:
         raise ValueError(f"audio too short for the Pons pipeline: {y.size} samples at 44.1 kHz, need at least "
                          f"one window of {PONS_N_FFT} samples (46 ms)")
+    # Essentia's FrameCutter centres frame m on sample m·hop for m = 0 … ceil(n / hop), zero-padding
+    # both ends; librosa's centred STFT stops at floor(n / hop), so extend the end with zeros.
+    n_target = -(-y.size // PONS_HOP) * PONS_HOP
+    if n_target > y.size:
+        y = np.pad(y, (0, n_target - y.size))
     X = librosa.stft(y, n_fft=PONS_N_FFT, hop_length=PONS_HOP, window=pons_window(PONS_N_FFT).astype(np.float32),
                      center=True, pad_mode="constant")
     power = (X.real ** 2 + X.imag ** 2).astype(np.float32)
@@ -436,7 +453,8 @@ def pons_input(y, sr: int, *, res_type: str = "soxr_hq") -> np.ndarray:
     """The input of Pons et al.'s models before normalisation: float32 ``(40, n_frames)``.
 
     ``log10(1 + 10000 · mel power)`` of 44.1 kHz audio (resampled when ``sr`` differs), Blackman-
-    Harris 2048-sample window, hop 1024, 40 HTK mel bands. Silence gives zeros. Normalise with
+    Harris 2048-sample window, hop 1024, 40 HTK mel bands; ``n_frames = 1 + ceil(n_44k / 1024)``
+    as in Essentia. Silence gives zeros. Normalise with
     :class:`Normaliser` (statistics of the training set) before feeding a model.
     """
     return _log_compress(pons_mel_power(y, sr, res_type=res_type)).astype(np.float32)

@@ -31,7 +31,7 @@ Parameter counts
 
 Sounds for the lesson (numpy synthesis, no files): :func:`click_track`, :func:`tone`,
 :func:`chord`, :func:`drum_groove`; features: :func:`energy_envelope`,
-:func:`semitone_spectrum`, :func:`log_mel`; kernels: :func:`onset_kernel`,
+:func:`semitone_spectrum` (spectrograms come from :func:`mmteach.audio.pons_input`); kernels: :func:`onset_kernel`,
 :func:`harmonic_template`, :func:`beat_comb`.
 
 Functions marked ``@checks.reference`` are answers to the lesson's exercises.
@@ -46,6 +46,7 @@ from typing import Callable, Sequence, Union
 import numpy as np
 
 from . import checks
+from .audio import PONS_SR
 
 __all__ = [
     # padding and sizes
@@ -60,18 +61,10 @@ __all__ = [
     "conv1d_params", "conv2d_params", "dense_params", "single_layer_cnn_params",
     # sounds, features, kernels, timing
     "click_track", "tone", "chord", "drum_groove", "energy_envelope", "semitone_spectrum",
-    "log_mel", "onset_kernel", "harmonic_template", "beat_comb", "best_time", "plot_maps",
-    "DEMO_SR", "DEMO_N_FFT", "DEMO_HOP", "DEMO_N_MELS",
+    "onset_kernel", "harmonic_template", "beat_comb", "best_time", "plot_maps",
 ]
 
 Padding1D = Union[str, int, Sequence[int]]
-
-# Spectrogram settings of Pons et al. (seed 002): 44.1 kHz, Blackman-Harris window of 2048
-# samples, 50 % overlap, 40 mel bands; 80 frames ≈ 1.86 s.
-DEMO_SR = 44100
-DEMO_N_FFT = 2048
-DEMO_HOP = 1024
-DEMO_N_MELS = 40
 
 _MODES = ("valid", "same", "full")
 
@@ -640,7 +633,7 @@ def chord(midi_notes: Sequence[float], seconds: float, sr: int = 22050, **tone_k
     return (0.8 * y / max(1e-12, np.max(np.abs(y)))).astype(np.float32)
 
 
-def drum_groove(bpm: float, seconds: float, sr: int = DEMO_SR, chord_notes: Sequence[float] = (48, 55, 64, 67),
+def drum_groove(bpm: float, seconds: float, sr: int = PONS_SR, chord_notes: Sequence[float] = (48, 55, 64, 67),
                 seed: int = 0) -> np.ndarray:
     """A short groove: kick on every beat, hi-hat on every off-beat, a sustained chord underneath.
 
@@ -655,17 +648,16 @@ def drum_groove(bpm: float, seconds: float, sr: int = DEMO_SR, chord_notes: Sequ
     beat = 60.0 / bpm
     t_k = np.arange(int(0.15 * sr)) / sr
     kick = np.sin(2 * np.pi * (50 + 100 * np.exp(-t_k / 0.03)) * t_k) * np.exp(-t_k / 0.06)
-    t_h = np.arange(int(0.05 * sr)) / sr
-    hat = rng.standard_normal(t_h.size) * np.exp(-t_h / 0.01)
-    hat = np.diff(hat, prepend=0.0)  # brighter noise
+    t_h = np.arange(int(0.08 * sr)) / sr
+    hat = np.diff(rng.standard_normal(t_h.size), prepend=0.0) * np.exp(-t_h / 0.03)   # bright noise burst
     for i in range(int(seconds / beat) + 1):
-        for onset, sound, gain in ((i * beat, kick, 1.0), ((i + 0.5) * beat, hat, 0.25)):
+        for onset, sound, gain in ((i * beat, kick, 0.7), ((i + 0.5) * beat, hat, 0.6)):
             start = int(round(onset * sr))
             if start >= n:
                 continue
             stop = min(n, start + sound.size)
             y[start:stop] += gain * sound[:stop - start]
-    y += 0.3 * chord(chord_notes, seconds, sr, n_harmonics=8, rolloff=0.7).astype(np.float64)
+    y += 0.5 * chord(chord_notes, seconds, sr, n_harmonics=8, rolloff=0.7).astype(np.float64)
     return (0.8 * y / max(1e-12, np.max(np.abs(y)))).astype(np.float32)
 
 
@@ -713,21 +705,6 @@ def semitone_spectrum(y, sr: int, midi_lo: int = 36, midi_hi: int = 108) -> tupl
     ok = (idx >= 0) & (idx < midi.size)
     np.add.at(spec, idx[ok], mag[1:][ok])
     return spec / max(1e-12, spec.max()), midi
-
-
-def log_mel(y, sr: int = DEMO_SR, n_mels: int = DEMO_N_MELS, n_fft: int = DEMO_N_FFT, hop: int = DEMO_HOP,
-            compression: float = 10000.0) -> np.ndarray:
-    """Log-compressed mel spectrogram log10(1 + C·S), float32 (n_mels, n_frames).
-
-    Defaults follow Pons et al. (seed 002): Blackman-Harris window of 2048 samples, hop 1024,
-    40 mel bands, C = 10 000 (at 44.1 kHz, 80 frames ≈ 1.86 s).
-    """
-    import librosa
-
-    y = _as_array(y, "audio y", 1).astype(np.float32)
-    S = librosa.feature.melspectrogram(y=y, sr=_check_sr(sr), n_fft=n_fft, hop_length=hop,
-                                       window="blackmanharris", n_mels=n_mels, power=1.0)
-    return np.log10(1.0 + compression * S).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- kernels for the demos

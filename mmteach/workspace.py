@@ -93,13 +93,30 @@ def sync(lessons: Path, workspace: Path, today: str | None = None) -> SyncReport
     return report
 
 
-def jupyter_env(state: Path) -> dict:
-    """Environment that keeps JupyterLab, IPython and matplotlib state inside ``state``."""
+# A learner's JupyterLab keeps nbgrader's Validate button but not the instructor's tools
+# (formgrader, "create assignment", exchange-based assignment and course lists).
+LEARNER_PAGE_CONFIG = {"disabledExtensions": {
+    "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True,
+    "@jupyter/nbgrader:assignment-list": True, "@jupyter/nbgrader:course-list": True}}
+LEARNER_SERVER_CONFIG = {"ServerApp": {"jpserver_extensions": {
+    "nbgrader.server_extensions.formgrader": False, "nbgrader.server_extensions.assignment_list": False,
+    "nbgrader.server_extensions.course_list": False}}}
+
+
+def jupyter_env(state: Path, learner: bool = True) -> dict:
+    """Environment that keeps JupyterLab, IPython and matplotlib state inside ``state``.
+
+    With ``learner=True`` the config folder also switches off nbgrader's instructor panels.
+    """
     env = dict(os.environ)
     for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")):
         (state / sub).mkdir(parents=True, exist_ok=True)
         env[var] = str(state / sub)
+    if learner:
+        (state / "config" / "labconfig").mkdir(parents=True, exist_ok=True)
+        (state / "config" / "labconfig" / "page_config.json").write_text(json.dumps(LEARNER_PAGE_CONFIG, indent=1) + "\n")
+        (state / "config" / "jupyter_server_config.json").write_text(json.dumps(LEARNER_SERVER_CONFIG, indent=1) + "\n")
     return env
 
 

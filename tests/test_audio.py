@@ -23,7 +23,7 @@ def tone_mix(sr: int, seconds: float, seed: int = 0) -> np.ndarray:
     return (y / np.abs(y).max() * 0.9).astype(np.float32)
 
 
-def original_musicnn(y, sr=16000, pad_mode="reflect"):
+def original_musicnn(y, sr=16000, pad_mode="constant"):
     """The original package's lines (musicnn/extractor.py), float32 logarithm as under NumPy 1.16."""
     rep = librosa.feature.melspectrogram(y=y, sr=sr, hop_length=256, n_fft=512, n_mels=96, pad_mode=pad_mode).T
     rep = rep.astype(np.float16)
@@ -42,6 +42,20 @@ def test_musicnn_input_matches_original_computation(pad_mode):
     assert ours.shape == (96, 1 + y.size // 256) == ref.shape
     np.testing.assert_allclose(ours, ref, rtol=2e-7, atol=1e-6)
     assert ours.max() > 3.0          # a real signal, not zeros
+
+
+def test_musicnn_equals_the_original_packages_output_fixture():
+    """tests/fixtures/musicnn/audio.npz holds a log-mel computed by musicnn 0.1.0 itself (librosa
+    0.10.2, NumPy 1.26): ours must be identical, patch for patch."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "musicnn" / "audio.npz"
+    if not path.is_file():
+        pytest.skip("the musicnn fixture is not on this branch")
+    fx = np.load(path)
+    y = fx["audio_int16"].astype(np.float32) / 32768
+    ours = audio.musicnn_patches(y, int(fx["sr"]))
+    np.testing.assert_array_equal(ours, fx["logmel"].transpose(0, 2, 1))
 
 
 def test_musicnn_padding_modes_differ_only_at_the_edges():
@@ -109,16 +123,32 @@ def test_constants_and_patch_length_follow_the_original_definition():
 def test_pons_input_shape_frame_count_and_range():
     y = tone_mix(44100, 3.0)
     x = audio.pons_input(y, 44100)
-    assert x.shape == (40, 1 + y.size // 1024) and x.dtype == np.float32
+    assert x.shape == (40, 1 + -(-y.size // 1024)) and x.dtype == np.float32
     assert x.min() >= 0 and np.isfinite(x).all()
     # log compression of the mel power, nothing else
     np.testing.assert_allclose(x, np.log10(1 + 10000 * audio.pons_mel_power(y, 44100)), rtol=1e-6, atol=1e-6)
 
 
+def test_pons_frames_follow_essentia_framecutter():
+    """Frame m is centred on sample m·1024 (zero padding at both ends), m = 0 … ceil(n / 1024),
+    the frame grid Essentia's FrameGenerator(frameSize=2048, hopSize=1024) produces (counts checked
+    against Essentia 2.1b6: 2048 → 3, 4096 → 5, 5121 → 7, 11263 → 12 frames)."""
+    for n, frames in [(2048, 3), (4096, 5), (5121, 7), (11263, 12)]:
+        assert audio.pons_mel_power(tone_mix(44100, n / 44100), 44100).shape == (40, frames)
+    y = tone_mix(44100, 1.0, seed=3)                      # 44100 samples → frames 0 … 44
+    got = audio.pons_mel_power(y, 44100)
+    padded = np.concatenate([np.zeros(1024), y, np.zeros(2048)])
+    w, F = audio.pons_window(), audio.pons_mel_filters()
+    for m in (0, 17, got.shape[1] - 1):
+        frame = padded[m * 1024: m * 1024 + 2048] * w
+        expected = F @ (np.abs(np.fft.rfft(frame)) ** 2)
+        np.testing.assert_allclose(got[:, m], expected, rtol=1e-4, atol=1e-10)
+
+
 def test_pons_resamples_and_frame_rate_is_43_per_second():
     y = tone_mix(16000, 5.0)
     x = audio.pons_input(y, 16000)
-    assert x.shape == (40, 1 + (5 * 44100) // 1024)
+    assert x.shape == (40, 1 + -(-(5 * 44100) // 1024))
     assert abs(audio.frames_per_beat(60, 44100, 1024) - 43.07) < 0.01
 
 
@@ -213,7 +243,7 @@ def test_patches_generic():
 
 
 def test_patches_of_80_and_250_frames_for_pons():
-    x = audio.pons_input(tone_mix(44100, 6.0), 44100)      # 259 frames
+    x = audio.pons_input(tone_mix(44100, 6.0), 44100)      # 260 frames
     assert audio.patches(x, 80).shape == (3, 40, 80)
     assert audio.patches(x, 250).shape == (1, 40, 250)
 
@@ -447,4 +477,18 @@ def test_pipelines_work_while_exercise_references_are_switched_off():
             audio.patches(x, 80)
         with pytest.raises(checks.ReferenceUsed):
             audio.Normaliser().fit([x])
-    assert x.shape == (40, 1 + y.size // 1024) and p.shape == (1, 96, 187)
+    assert x.shape == (40, 1 + -(-y.size // 1024)) and p.shape == (1, 96, 187)
+
+
+def test_pons_matches_essentia_when_installed():
+    """The original Pons pipeline, run with Essentia itself (skipped where Essentia is not installed;
+    passed with essentia 2.1b6.dev1389: same frame count, values within 1.1e-5 after compression)."""
+    es = pytest.importorskip("essentia.standard")
+    sr = 44100
+    y = tone_mix(sr, 2.3, seed=5)
+    window, spectrum = es.Windowing(type="blackmanharris62"), es.Spectrum(size=2048)
+    mel = es.MelBands(numberBands=40, inputSize=1025, sampleRate=sr, highFrequencyBound=sr / 2)
+    ref = np.array([mel(spectrum(window(f))) for f in es.FrameGenerator(y, frameSize=2048, hopSize=1024)]).T
+    ours = audio.pons_input(y, sr)
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours, np.log10(1 + 10000 * ref), atol=5e-5)

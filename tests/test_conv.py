@@ -444,12 +444,18 @@ def test_harmonic_template_offsets():
     assert list(np.flatnonzero(w)) == [0, 12, 19, 24, 28, 31]
 
 
-def test_log_mel_and_groove_shapes():
-    y = conv.drum_groove(120, 1.86, conv.DEMO_SR)
-    spec = conv.log_mel(y)
-    assert spec.dtype == np.float32 and spec.shape[0] == 40
-    assert 78 <= spec.shape[1] <= 82
-    assert np.all(spec >= 0)
+def test_groove_spectrogram_has_the_beat_in_it():
+    from mmteach import audio
+
+    bpm = 120
+    y = conv.drum_groove(bpm, 2.0)
+    spec = audio.pons_input(y, audio.PONS_SR)[:, :80]
+    assert spec.shape == (40, 80)
+    # a 1×n comb tuned to one beat answers more strongly to this groove than to one at 90 bpm
+    period = int(round(audio.frames_per_beat(bpm, audio.PONS_SR, audio.PONS_HOP)))
+    comb = conv.beat_comb(period, 3)[None, :]
+    other = audio.pons_input(conv.drum_groove(90, 2.0), audio.PONS_SR)[:, :80]
+    assert conv.correlate2d(spec, comb).max() > 1.5 * conv.correlate2d(other, comb).max()
     comb = conv.beat_comb(21, 3)
     assert comb.shape == (43,) and abs(comb.sum()) < 1e-9
 

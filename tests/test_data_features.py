@@ -27,7 +27,7 @@ def _stand_in_audio():
 
 @pytest.fixture
 def data(tmp_path_factory, monkeypatch):
-    cache = tmp_path_factory.getbasetemp() / "mmteach-cache-features"
+    cache = tmp_path_factory.getbasetemp() / "mmteach-cache-data"  # shared with test_data_sets.py
     monkeypatch.setenv("MMTEACH_CACHE", str(cache))
     monkeypatch.setenv("MMTEACH_PROGRESS", "0")
     try:
@@ -71,7 +71,7 @@ def test_features_accept_a_function(data):
         return np.log1p((frames**2).sum(axis=1))[None, :].astype(np.float32)
 
     f = ds.features(energy)
-    assert len(f) == 6 and f[0].shape == (1, int(10.0 * 22050) // 512)
+    assert len(f) == 6 and f[0].shape == (1, int(10.0 * ds.sr) // 512)
     with pytest.raises(ValueError, match="pipeline"):
         ds.features("mfcc")
 
@@ -111,14 +111,24 @@ def test_make_patches_single_label(data):
     np.testing.assert_array_equal(q.x[1], ds.features("pons")[0][:, 50:300])
 
 
+def _band_energy(y, sr):
+    """A cheap 4-band log-energy 'spectrogram' (hop 512), enough to test patching."""
+    frames = y[: len(y) // 512 * 512].reshape(-1, 512)
+    spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    bands = np.array_split(spec, 4, axis=1)
+    return np.log1p(np.stack([b.sum(axis=1) for b in bands])).astype(np.float32)
+
+
 def test_make_patches_multilabel_and_short_tracks(data):
     ts = data.tag_set("quick")
-    p = data.make_patches(ts, "musicnn", 187, range(10))
+    p = data.make_patches(ts, _band_energy, 40, range(10))
+    n_frames = int(4.0 * ts.sr) // 512
     assert p.multilabel and p.y.dtype == np.float32 and p.y.shape == (len(p), len(ts.classes))
+    assert len(p) == 10 * (n_frames // 40) and p.x.shape[1:] == (4, 40)
     np.testing.assert_array_equal(p.y, ts.labels[p.track])
     with pytest.warns(UserWarning, match="shorter than one patch"):
-        empty = data.make_patches(ts, "musicnn", 10_000, [0, 1])
-    assert len(empty) == 0 and empty.x.shape[1:] == (96, 10_000)
+        empty = data.make_patches(ts, _band_energy, 10_000, [0, 1])
+    assert len(empty) == 0 and empty.x.shape[1:] == (4, 10_000)
 
 
 def test_make_patches_rejects_bad_arguments(data):
@@ -129,3 +139,24 @@ def test_make_patches_rejects_bad_arguments(data):
         data.make_patches(ds, "pons", 80, stats=(0.0, 0.0))
     with pytest.raises(IndexError):
         data.make_patches(ds, "pons", 80, [1000])
+
+
+def _band_energy_fine(y, sr):
+    """Like _band_energy with 8 bands (a separate function, so its features are not cached yet)."""
+    frames = y[: len(y) // 512 * 512].reshape(-1, 512)
+    spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    return np.log1p(np.stack([b.sum(axis=1) for b in np.array_split(spec, 8, axis=1)])).astype(np.float32)
+
+
+def test_features_in_worker_processes_equal_direct_computation(data, recwarn):
+    """The tag set is big enough for parallel feature extraction; results equal direct calls, in order."""
+    import os
+
+    from mmteach.data import trackset
+
+    ts = data.tag_set("quick")
+    assert trackset._workers(len(ts)) == min(4, os.cpu_count() or 1)
+    feats = ts.features(_band_energy_fine)
+    assert not [w for w in recwarn if "parallel" in str(w.message)], "worker processes did not start"
+    for i in (0, 1, 47, len(ts) - 1):
+        np.testing.assert_array_equal(feats[i], _band_energy_fine(ts.audio(i), ts.sr))

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -97,6 +98,12 @@ def test_mmteach_lab_serves_lesson_01(tmp_path, repo):
         assert body["type"] == "notebook" and "Supervised learning" in json.dumps(body["content"])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=30) as resp:
             assert resp.status == 200
+            page = resp.read().decode()
+        # the learner gets nbgrader's Validate button, not the instructor's formgrader
+        assert "@jupyter/nbgrader:formgrader" in page.split("disabledExtensions")[1][:400]
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader?token={token}", timeout=30)
+        assert err.value.code == 404
         assert (tmp_path / "workspace" / "01_supervised_learning" / "01_supervised_learning.ipynb").exists()
         assert (tmp_path / ".jupyter-state" / "runtime").is_dir()
     finally:

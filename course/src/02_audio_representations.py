@@ -168,8 +168,8 @@ plt.show()
 #
 # $$ S[b, m] = \sum_k M[b, k]\, |X[k, m]|^2 . $$
 #
-# 1 025 FFT bins become 40 (Pons) or 96 (MusiCNN) bands: narrow at the bottom, where notes are
-# close together in Hz, and wide at the top.
+# Pons' 1 025 FFT bins become 40 bands, MusiCNN's 257 bins become 96: narrow at the bottom, where
+# notes are close together in Hz, and wide at the top.
 
 # %% [markdown]
 # ### Exercise 1 (2 points) — Hz to mel
@@ -251,8 +251,10 @@ for pipeline, mel_power in [("musicnn", au.musicnn_mel_power(band_short, SR)), (
 # %% [markdown]
 # ## 4. Compressing the dynamic range: $\log(1 + C\,x)$ versus decibels
 #
-# Mel power spans many orders of magnitude: the kick drum's bass may be $10^{2}$, a quiet
-# harmonic $10^{-6}$. Fed raw, a network sees a few bright pixels and nothing else. Our ears
+# Mel power spans many orders of magnitude: in the band's Pons mel spectrogram the largest value
+# (the kick drum's bass) is about $2 \cdot 10^{-2}$, the median about $3 \cdot 10^{-7}$, and a tenth
+# of the values lie below $3 \cdot 10^{-12}$. Fed raw, a network sees a few bright pixels and
+# nothing else. Our ears
 # compress loudness roughly logarithmically, and so do both pipelines, with
 #
 # $$ \tilde x = \log_{10}(1 + C\, x), \qquad C = 10\,000 . $$
@@ -333,8 +335,8 @@ plt.tight_layout(); plt.show()
 #
 # Pons and Serra sized their temporal filters with this: at 60 bpm, $f_s = 44\,100$ and
 # $H = 1024$, one beat is $n \approx 43$ frames, so a 1 × 43 filter can hold one beat of the
-# slowest Ballroom dance (lesson 05). And MusiCNN's 187-frame patch is the number of frames whose
-# centres fit in 3 s at 16 kHz with hop 256.
+# slowest Ballroom dance (lesson 05). And MusiCNN's patch of 187 frames spans
+# $187 \cdot 256 / 16\,000 = 2.99$ s: the original code derives 187 from 3 seconds.
 
 # %% [markdown]
 # ### Exercise 3 (2 points) — frames per beat, and the frame at a time
@@ -501,7 +503,7 @@ def dataset_stats(specs):
 a = np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
 b = np.array([[10.0], [20.0]])
 got = checks.call(dataset_stats, [a, b])
-checks.true(isinstance(got, tuple) and len(got) == 2, f"dataset_stats should return a pair (mean, std), got {got!r:.80}")
+checks.true(isinstance(got, (tuple, list)) and len(got) == 2, f"dataset_stats should return a pair (mean, std), got {got!r:.80}")
 checks.true(np.ndim(got[0]) == 0 and np.ndim(got[1]) == 0,
             "mean and std should be single numbers (one for the whole set), not one per band",
             hint="pool every value of every spectrogram, then take one mean and one std")
@@ -512,9 +514,11 @@ checks.passed("one mean and one std over the pooled data set")
 rng = np.random.default_rng(5)
 specs = [rng.normal(3.0, 2.0, size=(40, n)) + np.linspace(0, 4, 40)[:, None] for n in (80, 250, 17)]
 checks.close(checks.call(dataset_stats, specs), au.fit_normaliser(specs), name="dataset_stats of 3 tracks", rtol=1e-9)
-big = [rng.normal(1e3, 1e-2, size=(96, 187)) for _ in range(2)]
-checks.close(checks.call(dataset_stats, big), au.fit_normaliser(big), name="dataset_stats with a large offset",
-             rtol=1e-6, atol=1e-9)
+mixed = [rng.exponential(1.0, size=(96, n)).astype(np.float32) for n in (187, 5, 400)]
+checks.close(checks.call(dataset_stats, mixed), au.fit_normaliser(mixed), name="dataset_stats of float32 tracks",
+             rtol=1e-5)
+one = [rng.normal(size=(40, 80))]
+checks.close(checks.call(dataset_stats, one), (float(one[0].mean()), float(one[0].std())), name="dataset_stats of one track")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -557,13 +561,17 @@ plt.tight_layout(); plt.show()
 # | normalisation | none (batch norm inside the model) | one mean and one std of the training set |
 # | patch | 187 frames = 3 s, no overlap | 80 frames ≈ 1.86 s (250 ≈ 5.8 s) |
 #
-# `au.musicnn_input` reproduces the original `musicnn` package's computation exactly (a test
-# compares it with the original code on synthetic audio). Two things changed since 2019 and are
-# options: librosa then padded frames by reflection (our default, `pad_mode="reflect"`) where it
-# now pads with zeros (`pad_mode="constant"`), and it resampled with `resampy`
-# (`res_type="kaiser_best"`, needs `pip install resampy`) where it now uses `soxr`. `au.pons_input`
-# re-creates Essentia's documented defaults with NumPy; the frame grid is exact, the absolute
-# values may differ slightly from Essentia's.
+# `au.musicnn_input` reproduces the original `musicnn` package's computation exactly: on a test
+# clip it equals, bit for bit, the input that the original package computed. Two things in
+# librosa changed since the model was trained in 2019, and the old behaviour is an option: frames
+# were padded by reflection (`pad_mode="reflect"`; today zeros, our default, which changes only
+# the first and last frame), and audio was resampled with `resampy`
+# (`res_type="kaiser_best"`, needs `pip install resampy`) where it now uses `soxr`; measured on
+# this band, the two resamplers give the same MusiCNN input within 0.01 below 7.2 kHz, and only
+# the top three mel bands differ noticeably. `au.pons_input` re-creates Essentia's defaults with
+# NumPy; checked against Essentia itself, it gives the same frames and the same values to within
+# float32 rounding. (Essentia frames one more time step at the end than a plain centred STFT:
+# $1 + \lceil L / H \rceil$ frames.)
 
 # %%
 x_musicnn = au.musicnn_input(band, SR)        # resampled to 16 kHz inside

@@ -10,9 +10,8 @@
 # write them yourself, with loops, until the formulas hold no surprises.
 #
 # **Prerequisites:** lesson 01 (supervised learning, a layer as weights + bias) and lesson 02
-# (mel spectrograms). Python and numpy at the level of indexing and `for` loops.
-#
-# **Time:** about 90 minutes. The notebook runs top to bottom in under a minute on a laptop CPU.
+# (mel spectrograms); Python and NumPy indexing and `for` loops. **Time:** about 90 minutes (the
+# notebook itself runs top to bottom in well under a minute on a laptop CPU).
 #
 # ## Learning objectives
 #
@@ -26,6 +25,12 @@
 # 4. write max pooling and explain which shifts it makes a network blind to;
 # 5. count the parameters of a convolutional layer and of a small CNN, and explain why parameter
 #    sharing makes convolutional layers so much cheaper than dense ones.
+#
+# **How this notebook works.** Cells marked *Exercise* ask you to replace
+# `raise NotImplementedError()` with your code. The cell after each one checks your answer and
+# prints ✓ when it passes; when it fails it says what was expected. (If you submit this notebook
+# for a grade, extra hidden checks try other inputs.) You can run everything top to bottom at any
+# time: where an exercise is unfinished, later cells use the course library's version and say so.
 
 # %% [locked] setup
 import numpy as np
@@ -34,12 +39,13 @@ import torch
 import torch.nn.functional as F
 from IPython.display import Audio, display
 
-from mmteach import checks, conv, pick, quick_mode, seed_everything
+from mmteach import audio, checks, conv, pick, quick_mode, seed_everything
 
-QUICK = quick_mode()          # read once: smaller timing runs in quick mode (CI, grading)
+QUICK = quick_mode()          # a small, fast run when MMTEACH_QUICK=1 (the grader sets it)
 seed_everything(0)
 SR = 22050                    # sample rate of the 1-D sound examples
 rng = np.random.default_rng(0)
+print("quick mode" if QUICK else "normal mode")
 
 # %% [markdown]
 # ## 1. Convolution: one weighted sum, slid along the signal
@@ -346,6 +352,26 @@ for _M, _m, _p, _s in [(7, 7, 0, 1), (11, 2, 0, 2), (5, 6, 1, 1), (187, 7, 3, 1)
 # (valid, stride 1) $M' = M - m + 1$ and $N' = N - n + 1$. The formula of section 3 holds on each
 # axis separately.
 #
+# In two dimensions the flip of section 2 turns a picture upside down *and* back to front. Take a
+# 3×4 kernel shaped like a **plucked note**: an attack across all three bands in the first frame,
+# then the lowest partial dying away. Feed both operations a single impulse — a spectrogram with
+# one bright cell. The output of a convolution is the kernel itself (its *impulse response*); the
+# output of a correlation, which is what a framework's layer computes, is the kernel flipped along
+# both axes — a high tone swelling into a click, the note played backwards. When you plot the
+# weights of a trained layer (lessons 05 and 09) you see the *template* the layer looks for; its
+# impulse response is that picture flipped.
+
+# %%
+note_kernel = np.array([[1.0, 0.8, 0.6, 0.4],        # row 0 = lowest band: a partial dying away
+                        [1.0, 0.0, 0.0, 0.0],        # the attack reaches the higher bands
+                        [1.0, 0.0, 0.0, 0.0]])
+impulse = np.zeros((7, 8)); impulse[3, 3] = 1.0
+conv.plot_maps([note_kernel, conv.convolve2d(impulse, note_kernel, "same"), conv.correlate2d(impulse, note_kernel, "same")],
+               ["kernel: a plucked note", "convolution of an impulse", "correlation of an impulse"],
+               cmap="Greys", width=3.6, height=2.6)
+plt.show()
+
+# %% [markdown]
 # The *shape* of the kernel decides what it can notice:
 #
 # * a **temporal filter**, $1 \times n$, looks at one band over $n$ frames: it can match rhythms,
@@ -359,10 +385,12 @@ for _M, _m, _p, _s in [(7, 7, 0, 1), (11, 2, 0, 2), (5, 6, 1, 1), (187, 7, 3, 1)
 
 # %%
 groove = conv.drum_groove(bpm=120, seconds=2.0)
-display(Audio(groove, rate=conv.DEMO_SR))
-spec = conv.log_mel(groove)[:, :80]                    # (M, N) = (40, 80)
-frames_per_beat = 60 / 120 * conv.DEMO_SR / conv.DEMO_HOP
-print(f"spectrogram {spec.shape}; one beat = {frames_per_beat:.1f} frames")
+display(Audio(groove, rate=audio.PONS_SR))
+spec = audio.pons_input(groove, audio.PONS_SR)[:, :80]          # (M, N) = (40, 80), lesson 02's pipeline
+beat_frames = audio.frames_per_beat(120, audio.PONS_SR, audio.PONS_HOP)
+print(f"spectrogram {spec.shape}; one beat = {beat_frames:.1f} frames")
+audio.plot_spectrogram(spec, audio.PONS_SR, audio.PONS_HOP, htk=True, title="groove at 120 bpm, 40 mel bands")
+plt.show()
 
 # %% [markdown]
 # Two hand-made filters, in the spirit of lesson 04's models:
@@ -383,31 +411,33 @@ conv.plot_maps([spec, time_map, freq_map],
 plt.show()
 
 # %% [markdown]
-# The temporal feature map is 40×36: it keeps every band and is strongest in the high bands, where
-# the hi-hat repeats on every off-beat (and, more weakly, in the lowest bands, where the kick
-# repeats on every beat), while the chord's steady partials in between vanish. The frequency
-# feature map is 9×80: it keeps every frame (you can still see the hi-hats, as bright columns) but
-# only 9 positions of the ramp along frequency remain.
+# The temporal feature map is 40×36: it keeps every band and is strongest in the lowest bands,
+# where the kick repeats on every beat (and, more weakly, in the high bands, where the hi-hat
+# repeats on every off-beat), while the chord's steady partials in between give almost nothing.
+# The frequency feature map is 9×80: it keeps every frame — the hi-hats show as bright columns, the
+# kicks as dark ones — but only 9 positions of the ramp along frequency remain.
 #
 # A filter tuned to one beat period answers weaker at other tempi. Play the same groove at tempi
 # from 70 to 180 bpm and record the largest response of the comb filter:
 
 # %%
-tempi = np.arange(70, 181, 10)
+tempi = pick(normal=np.arange(70, 181, 10), quick=np.arange(80, 161, 20))
 response = []
 for bpm in tempi:
-    s = conv.log_mel(conv.drum_groove(bpm=int(bpm), seconds=2.0))[:, :80]
-    response.append(conv.correlate2d(s, temporal).max())
+    other = audio.pons_input(conv.drum_groove(bpm=int(bpm), seconds=2.0), audio.PONS_SR)[:, :80]
+    response.append(conv.correlate2d(other, temporal).max())
 fig, ax = plt.subplots(figsize=(7, 2.8))
 ax.plot(tempi, response, "o-")
 ax.set_xlabel("tempo of the groove (bpm)"); ax.set_ylabel("max response")
 ax.set_title("a 1×45 comb with 22-frame spacing is tuned to ≈ 120 bpm"); plt.show()
 
 # %% [markdown]
-# The peak sits at 120 bpm. The smaller bumps at related tempi (where kicks and hi-hats of the
-# other groove happen to line up with the comb's pulses) are why tempo estimators make
-# "double/half/one-and-a-half" errors — and a first hint of the question lesson 05 asks of learned
-# filters: do they learn tempo?
+# The peak sits at 120 bpm, and the tuning is broad: at 110 or 130 bpm the three pulses still half
+# line up with kicks, while tempi far away give little. More pulses would tune the filter more
+# sharply, but need a longer kernel — and a long kernel covers few beats of slow music anyway. Pons
+# et al. (seed 002) make exactly this point about their 1×60 filters: 60 frames (≈ 1.4 s) hold one
+# beat at 60 bpm and about five at 224 bpm. Whether *learned* temporal filters end up tuned to the
+# tempi of the classes is the question of lesson 05.
 #
 # ### Loops against torch
 #
@@ -430,6 +460,8 @@ def layer_by_loops(x, w, b):
     return np.stack([[conv.correlate2d(patch[0], kernel[0]) + bk for kernel, bk in zip(w, b)] for patch in x])
 
 x_t, w_t, b_t = torch.tensor(patches), torch.tensor(weights), torch.tensor(bias)
+n_threads = torch.get_num_threads()
+torch.set_num_threads(1)              # one thread each, so the comparison is fair to the loops
 outputs = [layer_by_loops(patches, weights, bias), conv.conv2d(patches, weights, bias), F.conv2d(x_t, w_t, b_t).numpy()]
 print("output shape", outputs[0].shape, "— all three agree:", np.allclose(outputs[0], outputs[1]) and np.allclose(outputs[0], outputs[2]))
 times = [conv.best_time(layer_by_loops, patches, weights, bias, repeat=1),
@@ -437,6 +469,7 @@ times = [conv.best_time(layer_by_loops, patches, weights, bias, repeat=1),
          conv.best_time(F.conv2d, x_t, w_t, b_t, repeat=pick(normal=20, quick=3))]
 for label, t in zip(["textbook loops", "loop over positions", "F.conv2d"], times):
     print(f"{label:>20}: {1e3 * t:9.2f} ms  ({times[0] / t:7.0f}× the speed of the textbook loops)")
+torch.set_num_threads(n_threads)
 
 # %% [markdown]
 # Same numbers, orders of magnitude apart in time (the exact factors depend on your machine and on
@@ -573,7 +606,7 @@ for shift in [0, 1, 2, 3]:
 
 # %% [solution] conv2d_params
 def conv2d_params(n_filters, kernel_shape, in_channels=1, bias=True):
-    """Trainable parameters of a conv layer: n_filters x (m * n * in_channels + 1 if bias)."""
+    """Number of trainable parameters (weights and biases) of a 2-D convolutional layer."""
     ### BEGIN SOLUTION
     m, n = kernel_shape
     return n_filters * (m * n * in_channels + (1 if bias else 0))
@@ -659,9 +692,9 @@ dense_same_outputs = conv.dense_params(40 * 80, 32 * 29 * 73)
 print(f"\ndense layer with the Black-box conv layer's 67,744 outputs: {dense_same_outputs:,} parameters")
 
 # %% [markdown]
-# ## 7. Written question
+# ## 7. What a filter's shape lets it see
 #
-# ### Question (4 points) — what a filter's shape lets it see
+# ### Written answer (4 points) — temporal vs frequency filters
 #
 # Pons' **Time** model uses 32 filters of 1×60 followed by a 40×1 max-pool; the **Frequency** model
 # uses 32 filters of 32×1 followed by a 1×80 max-pool (both on 40×80 log-mel patches, ≈ 1.86 s).

@@ -18,6 +18,7 @@ See ``mmteach/data/README.md`` for how each set is made and what it can and cann
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,16 @@ def _code_version(*modules) -> str:
     return h.hexdigest()[:10]
 
 
+def _drop_stale(prefix: str, current: str) -> None:
+    """After a (re)build, remove the older renderings of the same set and their features."""
+    import shutil
+
+    for base in (cache_dir("data"), cache_dir("features")):
+        for old in base.glob(f"{prefix}-*"):
+            if old.name != current and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+
+
 def dance_set(size: str | None = None, seed: int = 0) -> TrackSet:
     """The 8-class dance set mirroring Ballroom, rendered once and cached.
 
@@ -64,7 +75,8 @@ def dance_set(size: str | None = None, seed: int = 0) -> TrackSet:
         seed: the set's seed; the same seed gives the same audio.
 
     Returns:
-        A single-label :class:`TrackSet` at 22050 Hz with ``DURATION_S`` (10 s) tracks, tempo
+        A single-label :class:`TrackSet` at 44100 Hz (the Pons pipeline's rate, so its top mel
+        bands hold the cymbals and shakers) with ``DURATION_S`` (10 s) tracks, tempo
         annotations in bpm (``ds.tempo``), and per-track metadata (meter, key, swing, instruments,
         drum kit, beat times). Tracks are interleaved by class (track i has class i % 8).
     """
@@ -76,30 +88,18 @@ def dance_set(size: str | None = None, seed: int = 0) -> TrackSet:
         label, k = i % len(dance.CLASSES), i // len(dance.CLASSES)
         return dance.compose(label, [seed, label, k, 1], dance.DURATION_S)
 
-    def make_track(i):
-        parts, info = parts_of(i)
-        y = render.render(parts, dance.DURATION_S, sr=RENDER_SR)
-        rng = np.random.default_rng([seed, i, 2])
-        target_db = float(rng.uniform(-23.0, -17.0))  # level carries no class information
-        rms = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
-        y = y * (10 ** (target_db / 20) / rms)
-        peak = float(np.max(np.abs(y)))
-        if peak > 0.95:
-            y = y * (0.95 / peak)
-        info.update(label=i % len(dance.CLASSES), level_db=tags.rms_db(y), sr=RENDER_SR)
-        return y, info
-
     if not (folder / "meta.json").exists():
         from .trackset import build_rendered
 
-        build_rendered(folder, n, make_track, desc=f"rendering dance set ({size})")
+        build_rendered(folder, n, partial(dance.make_track, seed), desc=f"rendering dance set ({size})", sr=dance.SR)
+        _drop_stale(f"dance-{size}-seed{seed}", folder.name)
     from .trackset import open_rendered
 
     load, infos = open_rendered(folder)
     labels = np.array([info["label"] for info in infos], dtype=np.int64)
     ids = [f"dance-{dance.CLASSES[i % 8]}-{i // 8:03d}" for i in range(n)]
     return TrackSet(
-        f"dance-{size}", RENDER_SR, dance.CLASSES, labels, ids, infos, load,
+        f"dance-{size}", dance.SR, dance.CLASSES, labels, ids, infos, load,
         tempo=np.array([info["tempo"] for info in infos]), key=folder.name,
         description="Ballroom-like dance excerpts rendered from General MIDI (see mmteach/data/README.md)",
         midi=lambda i: render.to_midi(parts_of(i)[0], tempo=infos[i]["tempo"]))
@@ -114,32 +114,25 @@ def tag_set(size: str | None = None, seed: int = 0) -> TrackSet:
         seed: the set's seed.
 
     Returns:
-        A multi-label :class:`TrackSet` at 22050 Hz of 4-s clips; ``ds.classes`` are the tags
-        (:data:`tags.TAGS`), ``ds.labels`` the 0/1 matrix, ``ds.tempo`` the bpm of each clip.
+        A multi-label :class:`TrackSet` at 22050 Hz (above the MusiCNN pipeline's 16 kHz) of 4-s
+        clips; ``ds.classes`` are the tags (:data:`tags.TAGS`), ``ds.labels`` the 0/1 matrix,
+        ``ds.tempo`` the bpm of each clip.
     """
     size, seed = _size(size), _seed(seed)
     n = tags.SIZES[size]
     folder = cache_dir("data") / f"tags-{size}-seed{seed}-{_code_version(tags, compose, render)}"
 
-    def make_track(i):
-        parts, info = tags.compose(i, seed, tags.DURATION_S)
-        y = tags.set_level(render.render(parts, tags.DURATION_S, sr=RENDER_SR), info)
-        y = np.round(np.clip(y, -1, 1) * 32767) / 32767  # what the cache stores: tags see the same audio
-        info["sr"] = RENDER_SR
-        info["tags"] = [t for t, on in zip(tags.TAGS, tags.tags_of(parts, info, y)) if on]
-        info["level_db"] = tags.rms_db(y)
-        return y.astype(np.float32), info
-
     if not (folder / "meta.json").exists():
         from .trackset import build_rendered
 
-        build_rendered(folder, n, make_track, desc=f"rendering tag set ({size})")
+        build_rendered(folder, n, partial(tags.make_track, seed), desc=f"rendering tag set ({size})", sr=tags.SR)
+        _drop_stale(f"tags-{size}-seed{seed}", folder.name)
     from .trackset import open_rendered
 
     load, infos = open_rendered(folder)
     labels = np.array([[1.0 if t in info["tags"] else 0.0 for t in tags.TAGS] for info in infos], dtype=np.float32)
     return TrackSet(
-        f"tags-{size}", RENDER_SR, tags.TAGS, labels, [f"tags-{i:04d}" for i in range(n)], infos, load,
+        f"tags-{size}", tags.SR, tags.TAGS, labels, [f"tags-{i:04d}" for i in range(n)], infos, load,
         multilabel=True, tempo=np.array([info["tempo"] for info in infos]), key=folder.name,
         description="MagnaTagATune-style clips rendered from General MIDI (see mmteach/data/README.md)",
         midi=lambda i: render.to_midi(tags.compose(i, seed, tags.DURATION_S)[0], tempo=infos[i]["tempo"]))

@@ -122,6 +122,16 @@ def read_audio(path, sr: int) -> np.ndarray:
     return np.asarray(y, dtype=np.float32)
 
 
+class FileLoader:
+    """Track ``i`` = ``read_audio(files[i], sr)`` (picklable, so worker processes can load tracks too)."""
+
+    def __init__(self, files, sr: int):
+        self.files, self.sr = [str(f) for f in files], int(sr)
+
+    def __call__(self, i: int) -> np.ndarray:
+        return read_audio(self.files[i], self.sr)
+
+
 def _keep_readable(files: list[Path], what: str):
     """(kept files, their probe infos); warns naming the unreadable ones."""
     infos, bad = _probe(files, what)
@@ -248,7 +258,7 @@ def ballroom(root, sr: int | None = None, annotations=None, require_all: bool = 
              "tempo": None if tempo is None or np.isnan(tempo[k]) else float(tempo[k])}
             for k, (f, i) in enumerate(zip(files, infos))]
     return TrackSet("ballroom", rate, BALLROOM_CLASSES, np.array(labels), ids, meta,
-                    lambda i: read_audio(files[i], rate), tempo=tempo, key=_key("ballroom", files, str(rate)),
+                    FileLoader(files, rate), tempo=tempo, key=_key("ballroom", files, str(rate)),
                     description=f"Ballroom from {data}")
 
 
@@ -293,7 +303,7 @@ def gtzan(root, sr: int | None = None) -> TrackSet:
     if len(set(ids)) != len(ids):
         ids = [f"{f.parent.name}/{f.name}" for f in files]
     return TrackSet("gtzan", rate, GTZAN_GENRES, np.array(labels), ids, meta,
-                    lambda i: read_audio(files[i], rate), key=_key("gtzan", files, str(rate)),
+                    FileLoader(files, rate), key=_key("gtzan", files, str(rate)),
                     description=f"GTZAN from {data}")
 
 
@@ -372,7 +382,7 @@ def magnatagatune(root, sr: int | None = None, top: int = 50, drop_untagged: boo
     meta = [{"path": str(f), "clip_id": clips[i][0], "mp3_path": clips[i][1], "folder": clips[i][1].split("/")[0],
              "file_sr": info_of[f]["sr"]} for f, i in zip(files, idx)]
     return TrackSet("magnatagatune", rate, tag_names, labels[idx], [clips[i][0] for i in idx], meta,
-                    lambda i: read_audio(files[i], rate), multilabel=True,
+                    FileLoader(files, rate), multilabel=True,
                     key=_key("mtt", files, f"{rate}-{top}-{drop_untagged}"), description=f"MagnaTagATune from {base}")
 
 

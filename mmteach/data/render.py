@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 RENDER_SR = 22050
-"""Sample rate of every rendered set (Hz). Feature pipelines resample as they need."""
+"""Default sample rate of :func:`render` (Hz). The dance set renders at 44100 Hz, the tag set at 22050 Hz."""
 
 DRUM_CHANNEL = 9
 """MIDI channel 10 (index 9) is the General MIDI percussion channel."""

@@ -54,6 +54,9 @@ TAGS = ["piano", "harpsichord", "organ", "guitar", "bass", "strings", "violin", 
 SIZES = {"quick": 96, "normal": 800}
 """Number of clips for each size."""
 
+SR = 22050
+"""Sample rate of the tag set (the MusiCNN pipeline resamples to 16 kHz)."""
+
 DURATION_S = 4.0
 """Length of every clip in seconds (one 3-s MusiCNN patch fits)."""
 
@@ -228,3 +231,17 @@ def tags_of(parts: list[Part], info: dict, y: np.ndarray) -> np.ndarray:
     if n_playing == 1:
         out[TAGS.index("solo")] = 1
     return out
+
+
+def make_track(seed: int, i: int) -> tuple[np.ndarray, dict]:
+    """Clip ``i`` of the tag set made with ``seed``: float32 audio at :data:`SR` and its description,
+    whose ``"tags"`` entry lists the clip's tags (computed on the audio exactly as the cache stores it)."""
+    from .render import render
+
+    parts, info = compose(i, seed, DURATION_S)
+    y = set_level(render(parts, DURATION_S, sr=SR), info)
+    y = (np.round(np.clip(y, -1, 1) * 32767) / 32767).astype(np.float32)  # the 16-bit audio the cache keeps
+    info["sr"] = SR
+    info["tags"] = [t for t, on in zip(TAGS, tags_of(parts, info, y)) if on]
+    info["level_db"] = rms_db(y)
+    return y, info
