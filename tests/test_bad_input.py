@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mmteach
-from mmteach import audio, conv, core, project, supervised
+from mmteach import audio, conv, core, models, project, supervised, train
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
@@ -99,6 +99,15 @@ BAD_RATES = st.sampled_from([0, -22050, 22050.5, float("nan"), "22050", None, Tr
 SR = 22050
 Y = np.random.default_rng(0).normal(scale=0.1, size=SR).astype(np.float32)  # 1 s of noise
 SPEC = np.abs(np.random.default_rng(1).normal(size=(40, 120))) + 0.1
+
+
+def _time_model():
+    return models.create("time", n_classes=8)
+
+
+def _tensor(a):
+    import torch
+    return torch.as_tensor(np.asarray(a, dtype=np.float32))
 
 
 def _mlp():
@@ -231,6 +240,16 @@ TARGETS = {
         "shape": lambda b: lambda: project.evaluate(project.Baseline(4, 3), b, np.zeros(2, int)), "ndim": 3,
         "dtype": lambda b: lambda: project.evaluate(project.Baseline(4, 3), b, np.zeros(2, int)),
     },
+    # lessons 04-05: models and training
+    "models.time(forward)": {
+        "shape": lambda b: lambda: _time_model()(_tensor(b)), "ndim": 3,
+        "nan": lambda b: lambda: train.predict(_time_model(), b.astype(np.float32)), "nan_shape": (2, 40, 80),
+    },
+    "train.predict": {
+        "shape": lambda b: lambda: train.predict(_time_model(), b.astype(np.float32)), "ndim": 3,
+        "dtype": lambda b: lambda: train.predict(_time_model(), b),
+        "empty": lambda b: lambda: train.predict(_time_model(), np.zeros((0, 40, 80), np.float32)),
+    },
     # shared switches
     "core.seed_everything": {
         "dtype": lambda b: lambda: core.seed_everything(b),
@@ -255,6 +274,8 @@ KNOWN: dict[tuple[str, str], str] = {
     ("audio.resample", "dtype"): STR,
     ("audio.resample", "nan"): "resample(y with a NaN, 22050, 16000) raises librosa's ParameterError, not ValueError",
     ("conv.max_pool2d", "shape"): "max_pool2d(np.ones((2, 2, 2)), 2) returns a (2, 1, 1) array: 3-D input is pooled silently",
+    ("models.time(forward)", "nan"): "train.predict(models.create('time'), patches with a NaN) returns NaN probabilities",
+    ("train.predict", "dtype"): STR,
     ("supervised.cross_entropy", "dtype"): STR,
     ("supervised.cross_entropy", "empty"): "cross_entropy(np.zeros((0, 3)), np.zeros(0, int)) returns nan",
     ("supervised.cross_entropy_grad", "empty"): "cross_entropy_grad of zero examples returns a (0, 3) array (division by N=0 hidden)",
@@ -324,7 +345,7 @@ def test_the_sweep_can_fail():
 
 def test_every_learner_module_is_in_the_sweep():
     covered = {n.split(".")[0] for n in TARGETS}
-    for module in ("supervised", "audio", "conv", "core", "project"):
+    for module in ("supervised", "audio", "conv", "core", "project", "train", "models"):
         assert module in covered
     assert math.isfinite(len(CASES)) and len(CASES) >= 60
     assert mmteach.__version__
