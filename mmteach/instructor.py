@@ -1313,8 +1313,9 @@ def formgrader(course: Course, port: int = 8890, open_browser: bool = False) -> 
     env = instructor_env(course)
     if course.solutions is not None:
         env[SOLUTIONS_ENV] = str(course.solutions)
-    print(f"Formgrader: open http://127.0.0.1:{port}/formgrader (Ctrl-C stops it). Grade written answers under "
-          "'Manual Grading'; your scores go into course/gradebook.db.", flush=True)
+    print(f"Formgrader: open the http://127.0.0.1:{port}/formgrader?token=... address JupyterLab prints below "
+          "(Ctrl-C stops it). Grade written answers under 'Manual Grading'; scores go into course/gradebook.db.",
+          flush=True)
     try:
         return subprocess.call(formgrader_command(course, port, open_browser), cwd=course.course_dir, env=env)
     except KeyboardInterrupt:
