@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mmteach import classroom, course, workspace
+from mmteach import classroom, workspace
 
 REPO = Path(__file__).resolve().parents[1]
 
