@@ -30,6 +30,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q -c <(echo "torch==$$($(PY) -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null)") -e ".[test]" $(QUIET)
 	$(PIP) install -q --no-deps $(NODEPS) $(QUIET)
 	$(PY) -m mmteach.setup_env
+	@# The browser test drives Debian's Chromium; install it where we may (root with apt), else it is skipped with a reason.
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v chromium >/dev/null; then \
+	  echo "installing chromium for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium could not be installed; the browser test will be skipped"; fi
 	@touch $(STAMP)
 
 lab: setup

@@ -48,6 +48,11 @@ def configure(c: Config, course_root: str | os.PathLike, *, cell_timeout: int = 
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     # Feedback shows scores and each visible check's message, never hidden test code or messages.
+    # A private copy of the solutions (hidden tests an instructor keeps out of the public repository)
+    # can stand in for ../solutions: set MMTEACH_SOLUTIONS (mmteach grade --solutions does).
+    private = os.environ.get("MMTEACH_SOLUTIONS")
+    if private:
+        c.CourseDirectory.source_directory = os.path.abspath(os.path.expanduser(private))
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "mmteach.grading.ScrubHiddenTests",
@@ -142,6 +147,10 @@ def scrub_cell(cell) -> None:
         return
     for out in cell.get("outputs", []):
         if out.get("output_type") != "error":
+            continue
+        if out.get("ename") == "CellTimeoutError":   # says only that time ran out: safe, and useful
+            first = _ANSI.sub("", str(out.get("evalue") or "")).strip().split("\n")[0][:240]
+            out["traceback"] = [f"CellTimeoutError: {first or 'the cell ran out of time'}"]
             continue
         lines = error_lines_in_cell(out, cell.get("execution_count"))
         from_visible = bool(lines) and not any(rng[0] <= n <= rng[1] for n in lines) and all(n < rng[0] for n in lines)

@@ -121,11 +121,6 @@ class Course:
         c.GuardedExecute.interrupt_on_timeout = True
         c.GuardedExecute.raise_on_iopub_timeout = False
         c.GuardedExecute.extra_arguments = ["--HistoryManager.hist_file=:memory:", *(execute_args or [])]
-        c.GenerateFeedback.preprocessors = [
-            "nbgrader.preprocessors.GetGrades",
-            "mmteach.instructor.FeedbackScrub",
-            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-        ]
         return c
 
     def api(self, **kwargs):
@@ -861,29 +856,8 @@ async def _ensure_async(obj):
     return obj
 
 
-def scrub_feedback_cell(cell) -> None:
-    """``grading.scrub_cell``, but a time-out says it was a time-out (it never shows hidden code)."""
-    if cell.get("cell_type") != "code":
-        return
-    timeouts = [o for o in cell.get("outputs", []) if o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError"]
-    for o in timeouts:
-        o["traceback"] = [f"CellTimeoutError: {_first_line(o.get('evalue')) or 'the cell ran out of time'}"]
-    cell["outputs"] = [o for o in cell.get("outputs", []) if o not in timeouts]
-    grading.scrub_cell(cell)
-    cell["outputs"] = list(cell["outputs"]) + timeouts
-
-
-try:
-    from nbgrader.preprocessors import NbGraderPreprocessor
-
-    class FeedbackScrub(NbGraderPreprocessor):
-        """Feedback preprocessor: no hidden test code or message reaches students; time-outs say so."""
-
-        def preprocess_cell(self, cell, resources, cell_index):
-            scrub_feedback_cell(cell)
-            return cell, resources
-except ImportError:  # pragma: no cover
-    FeedbackScrub = None
+# Feedback scrubbing lives in mmteach.grading (hidden tests removed, time-outs reported as such).
+scrub_feedback_cell = grading.scrub_cell
 
 
 def _first_line(text) -> str:

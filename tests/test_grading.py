@@ -169,3 +169,11 @@ def test_scrub_leaves_cells_without_hidden_tests_alone():
     cell = _cell("assert 1 == 2, 'plain'", [("AssertionError", "plain", ["Cell In[5], line 1"])])
     grading.scrub_cell(cell)
     assert cell.outputs[0]["evalue"] == "plain"
+
+
+def test_scrub_reports_a_timeout_as_a_timeout():
+    cell = _cell(SRC, [("CellTimeoutError", "A cell timed out while it was being executed, after 30 seconds.\nmore",
+                        ["Cell In[5], line 4", "assert a == 2, 'secret message'"])])
+    grading.scrub_cell(cell)
+    tb = "".join(cell.outputs[0]["traceback"])
+    assert tb.startswith("CellTimeoutError: A cell timed out") and "secret" not in tb and "BEGIN HIDDEN" not in cell.source
