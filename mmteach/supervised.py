@@ -98,7 +98,9 @@ def timbre_features(y: np.ndarray, sr: int = SR) -> np.ndarray:
 
     Returns float32 of shape (22,).
     """
-    y = np.asarray(y, dtype=np.float32)
+    if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or not 1000 <= sr <= 384000:
+        raise ValueError(f"sample rate sr must be an int between 1000 and 384000 Hz, got {sr!r}")
+    y = _numbers(y, "audio").astype(np.float32)
     if y.ndim != 1 or y.size < 1024:
         raise ValueError(f"expected mono audio of at least 1024 samples, got shape {y.shape}")
     if not np.all(np.isfinite(y)):
@@ -164,8 +166,17 @@ def standardise(X_train: np.ndarray, *others: np.ndarray):
 
 # --------------------------------------------------------------------------- exercise answers
 
+def _numbers(x, what: str) -> np.ndarray:
+    """``x`` as a float64 array, or a TypeError that says numbers were expected."""
+    arr = np.asarray(x)
+    if arr.dtype == object or np.issubdtype(arr.dtype, np.complexfloating) or not (
+            np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{what} must be an array of numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
+
+
 def _check_logits(z) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
+    z = _numbers(z, "logits")
     if z.ndim < 1 or z.shape[-1] == 0:
         raise ValueError(f"expected logits with a non-empty last axis (classes), got shape {z.shape}")
     if not np.all(np.isfinite(z)):
@@ -187,6 +198,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 def _check_labels(y, n: int, c: int) -> np.ndarray:
     y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array of class indices, got shape {y.shape}")
     if y.shape != (n,):
         raise ValueError(f"expected labels of shape ({n},), got {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
@@ -196,10 +209,20 @@ def _check_labels(y, n: int, c: int) -> np.ndarray:
     return y
 
 
+def _check_2d_logits(z) -> np.ndarray:
+    z = _check_logits(z)
+    if z.ndim != 2:
+        raise ValueError(f"expected logits of shape (N, C), got {z.shape}")
+    if z.shape[0] == 0:
+        raise ValueError("expected at least one example (N ≥ 1): the mean over an empty batch is undefined")
+    return z
+
+
 @checks.reference
 def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
     """(N,) integer labels → (N, n_classes) float64 rows with a single 1."""
-    y = _check_labels(y, len(np.asarray(y)), n_classes)
+    y = np.asarray(y)
+    y = _check_labels(y, y.shape[0] if y.ndim == 1 else -1, n_classes)
     out = np.zeros((len(y), n_classes))
     out[np.arange(len(y)), y] = 1.0
     return out
@@ -211,9 +234,7 @@ def cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
 
     Computed as logsumexp(z_i) − z_{i,y_i}, which never takes the log of an underflowed 0.
     """
-    z = _check_logits(z)
-    if z.ndim != 2:
-        raise ValueError(f"expected logits of shape (N, C), got {z.shape}")
+    z = _check_2d_logits(z)
     y = _check_labels(y, z.shape[0], z.shape[1])
     m = z.max(axis=1, keepdims=True)
     lse = (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
@@ -223,9 +244,7 @@ def cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
 @checks.reference
 def cross_entropy_grad(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """∂J/∂z for the mean cross-entropy: (S(z) − onehot(y)) / N, shape (N, C)."""
-    z = _check_logits(z)
-    if z.ndim != 2:
-        raise ValueError(f"expected logits of shape (N, C), got {z.shape}")
+    z = _check_2d_logits(z)
     y = _check_labels(y, z.shape[0], z.shape[1])
     return (softmax(z) - one_hot(y, z.shape[1])) / z.shape[0]
 
@@ -269,6 +288,8 @@ def split_indices(n: int, fractions=(0.6, 0.2, 0.2), seed: int = 0):
     Sizes are floor(n·f_train), floor(n·f_val) and the rest. Returns a tuple of three int arrays
     that are disjoint and together cover 0..n−1.
     """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise TypeError(f"n must be a non-negative int (the number of examples), got {type(n).__name__} {n!r:.40}")
     if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
         raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
     perm = np.random.default_rng(seed).permutation(n)

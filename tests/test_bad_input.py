@@ -276,15 +276,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("conv.max_pool2d", "shape"): "max_pool2d(np.ones((2, 2, 2)), 2) returns a (2, 1, 1) array: 3-D input is pooled silently",
     ("models.time(forward)", "nan"): "train.predict(models.create('time'), patches with a NaN) returns NaN probabilities",
     ("train.predict", "dtype"): STR,
-    ("supervised.cross_entropy", "dtype"): STR,
-    ("supervised.cross_entropy", "empty"): "cross_entropy(np.zeros((0, 3)), np.zeros(0, int)) returns nan",
-    ("supervised.cross_entropy_grad", "empty"): "cross_entropy_grad of zero examples returns a (0, 3) array (division by N=0 hidden)",
-    ("supervised.one_hot", "dtype"): "one_hot('not an array', 3) raises TypeError 'len() of unsized object'",
-    ("supervised.one_hot", "shape"): "one_hot(0.5, 3) raises TypeError 'len() of unsized object'",
-    ("supervised.softmax", "dtype"): STR,
-    ("supervised.split_indices", "dtype"): "split_indices(np.array(['a', 'b', 'c'])) raises numpy's UFuncTypeError",
-    ("supervised.timbre_features", "dtype"): STR,
-    ("supervised.timbre_features", "rate"): "timbre_features(y, sr=0) raises ZeroDivisionError",
 }
 
 CASES = sorted((name, kind) for name, spec in TARGETS.items() for kind in spec
