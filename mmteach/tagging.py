@@ -146,15 +146,10 @@ def compare(architectures, budgets, data: TagData, *, epochs: int | None = None,
     per sample, optimisation steps only, measured during fit), ``activations`` (floats per sample,
     forward pass), and ``history``, ``net``, ``Y_true``, ``Y_score`` (test tracks × tags) for plots.
     """
-    from . import models
+    from . import models, train
 
-    try:
-        from . import train
-        predict = train.predict
-        fit_fn = fit_fn or train.fit
-    except ImportError:   # mmteach.train (lessons 04-05) not installed: a plain loop does the same job
-        predict = _predict
-        fit_fn = fit_fn or _fit
+    predict = train.predict
+    fit_fn = fit_fn or train.fit
 
     epochs = epochs if epochs is not None else pick(normal=8, quick=1)
     auc_fn = auc_fn or metrics.macro_roc_auc
@@ -184,78 +179,6 @@ def compare(architectures, budgets, data: TagData, *, epochs: int | None = None,
                 "history": hist, "net": net, "Y_true": Y_true, "Y_score": Y_score,
             })
     return rows
-
-
-@dataclass
-class _History:
-    train_loss: list
-    val_score: list
-    seconds: float = 0.0
-    samples_per_second: float = float("nan")
-
-
-def _predict(model, x, batch_size: int = 256, multilabel: bool = True) -> np.ndarray:
-    import torch
-
-    from .core import device
-
-    dev = device()
-    model.to(dev).eval()
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(x), batch_size):
-            z = model(torch.as_tensor(np.asarray(x[i:i + batch_size]), dtype=torch.float32, device=dev))
-            out.append((torch.sigmoid(z) if multilabel else torch.softmax(z, -1)).cpu().numpy())
-    return np.concatenate(out)
-
-
-def _fit(model, train, val, *, loss="bce", optimizer="adam", lr=0.003, epochs=5, batch_size=16,
-         halve_lr_on_plateau=False, seed=0, progress=True) -> _History:
-    """Minimal stand-in for ``mmteach.train.fit`` (Adam + BCE, best validation epoch kept)."""
-    import copy
-
-    import torch
-
-    from .core import device, progress as bar
-
-    dev = device()
-    model.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    crit = torch.nn.BCEWithLogitsLoss()
-    X = torch.as_tensor(np.asarray(train.x), dtype=torch.float32)
-    Y = torch.as_tensor(np.asarray(train.y), dtype=torch.float32)
-    gen = torch.Generator().manual_seed(seed)
-    hist = _History([], [])
-    best, best_state, step_s, start = -np.inf, None, 0.0, time.perf_counter()
-    for _ in bar(range(epochs), desc="epochs", disable=not progress):
-        model.train()
-        order = torch.randperm(len(X), generator=gen)
-        total = 0.0
-        for i in range(0, len(X), batch_size):
-            t0 = time.perf_counter()
-            idx = order[i:i + batch_size]
-            opt.zero_grad()
-            batch_loss = crit(model(X[idx].to(dev)), Y[idx].to(dev))
-            batch_loss.backward()
-            opt.step()
-            step_s += time.perf_counter() - t0
-            total += float(batch_loss.detach()) * len(idx)
-        hist.train_loss.append(total / len(X))
-        if val is not None:
-            p = _predict(model, val.x)
-            try:
-                score = metrics.macro_roc_auc(val.y, p)
-            except ValueError:
-                score = -hist.train_loss[-1]
-            hist.val_score.append(score)
-            if score > best:
-                best, best_state = score, copy.deepcopy(model.state_dict())
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    hist.seconds = time.perf_counter() - start
-    hist.samples_per_second = len(X) * epochs / step_s if step_s > 0 else float("nan")
-    return hist
 
 
 def print_table(rows: list[dict]) -> None:

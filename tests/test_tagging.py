@@ -75,6 +75,6 @@ def test_compare_with_the_builtin_loop():
         return SimpleNamespace(x=x, y=y, track=np.arange(n), multilabel=True, classes=["a", "b"])
 
     data = tagging.TagData(patches(48), patches(16), patches(16), None, 16, 24, ["a", "b"])
-    rows = tagging.compare(["k1c2"], [5_000], data, epochs=6, progress=False, fit_fn=tagging._fit)
+    rows = tagging.compare(["k1c2"], [5_000], data, epochs=6, progress=False)
     assert rows[0]["roc_auc"] > 0.8
     assert len(rows[0]["history"].train_loss) == 6
