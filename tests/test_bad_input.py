@@ -263,16 +263,6 @@ TARGETS = {
 # Cases that fail today, with what happens; strict xfails (see the module docstring).
 STR = "np.array(['a', 'b', 'c']) raises numpy's \"could not convert string to float\""
 KNOWN: dict[tuple[str, str], str] = {
-    ("audio.hz_to_mel", "dtype"): STR,
-    ("audio.hz_to_mel", "nan"): "hz_to_mel([nan, ...]) returns NaN without complaint",
-    ("audio.log_compress", "dtype"): STR,
-    ("audio.log_compress", "nan"): "log_compress of a (40, 10) array with one NaN returns NaN without complaint",
-    ("audio.normalise", "dtype"): STR,
-    ("audio.normalise", "nan"): "normalise(spec with a NaN, 0, 1) returns NaN without complaint",
-    ("audio.patches", "dtype"): "patches([['a', 'b'], ['c', 'd']], 2) returns a (1, 2, 2) array of strings",
-    ("audio.patches", "nan"): "patches of a (40, 30) spectrogram with a NaN return patches holding NaN",
-    ("audio.resample", "dtype"): STR,
-    ("audio.resample", "nan"): "resample(y with a NaN, 22050, 16000) raises librosa's ParameterError, not ValueError",
     ("conv.max_pool2d", "shape"): "max_pool2d(np.ones((2, 2, 2)), 2) returns a (2, 1, 1) array: 3-D input is pooled silently",
     ("models.time(forward)", "nan"): "train.predict(models.create('time'), patches with a NaN) returns NaN probabilities",
     ("train.predict", "dtype"): STR,
