@@ -264,8 +264,6 @@ TARGETS = {
 STR = "np.array(['a', 'b', 'c']) raises numpy's \"could not convert string to float\""
 KNOWN: dict[tuple[str, str], str] = {
     ("conv.max_pool2d", "shape"): "max_pool2d(np.ones((2, 2, 2)), 2) returns a (2, 1, 1) array: 3-D input is pooled silently",
-    ("models.time(forward)", "nan"): "train.predict(models.create('time'), patches with a NaN) returns NaN probabilities",
-    ("train.predict", "dtype"): STR,
 }
 
 CASES = sorted((name, kind) for name, spec in TARGETS.items() for kind in spec
