@@ -191,6 +191,7 @@ def _check_spec(spec, name: str = "spec") -> np.ndarray:
         raise ValueError(f"{name} contains NaN or inf")
     return arr
 
+
 def _finite_numbers(x, what: str, expected: str) -> np.ndarray:
     """``x`` as a numpy array of real numbers (its own dtype kept), every value finite; else a
     TypeError (not numbers) or ValueError (NaN/inf) whose message says ``expected``."""
@@ -314,7 +315,7 @@ def hz_to_mel(f, htk: bool = True):
     logarithmic above (``m = 15 + 27 · ln(f / 1000) / ln 6.4``).
     Works on scalars and arrays (returns float64).
     """
-    f = _finite_numbers(f, "f", "frequencies in Hz").astype(np.float64)
+    f = np.asarray(_finite_numbers(f, "f", "frequencies in Hz"), dtype=np.float64)
     if htk:
         return 2595.0 * np.log10(1.0 + f / 700.0)
     linear = 3.0 * f / 200.0
@@ -584,7 +585,7 @@ def patches(spec, n_frames: int, hop: int | None = None) -> np.ndarray:
     Patch ``i`` is ``spec[:, i·hop : i·hop + n_frames]`` for every start that fits, so
     ``n_patches = 1 + (n_total − n_frames) // hop``; the tail that does not fill a whole patch is
     dropped. ``hop`` defaults to ``n_frames`` (non-overlapping). Returns a new contiguous array
-    of ``spec``'s dtype. Raises ValueError if the spectrogram is shorter than one patch.
+    of ``spec``'s dtype. Raises ValueError if the spectrogram is shorter than one patch or holds NaN/inf.
     """
     if hasattr(spec, "detach"):
         spec = spec.detach().cpu().numpy()
