@@ -64,6 +64,11 @@ Every function checks its audio with the same rules and raises a clear error:
 * NaN or ±inf anywhere → ``ValueError`` naming how many and where the first is;
 * sample rate not a positive integer in [1 000, 768 000] Hz → ``ValueError``/``TypeError``.
 
+The pieces (:func:`resample`, :func:`log_compress`, :func:`hz_to_mel`, :func:`normalise`,
+:func:`patches`) take any real numbers, int or float, but refuse strings, objects and complex
+values (``TypeError``) and NaN or ±inf (``ValueError``). Torch tensors given to
+:func:`log_compress` and :func:`normalise` are passed through unchecked (a check would stall the GPU).
+
 **Silence is valid audio.** An all-zero clip gives an all-zero spectrogram from both pipelines,
 because log10(1 + 10 000·0) = 0. :func:`fit_normaliser` refuses a training set whose values are
 all equal (its std would be 0), since dividing by it would silently produce NaN.
@@ -186,6 +191,24 @@ def _check_spec(spec, name: str = "spec") -> np.ndarray:
         raise ValueError(f"{name} contains NaN or inf")
     return arr
 
+
+def _finite_numbers(x, what: str, expected: str) -> np.ndarray:
+    """``x`` as a numpy array of real numbers (its own dtype kept), every value finite; else a
+    TypeError (not numbers) or ValueError (NaN/inf) whose message says ``expected``."""
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as err:   # ragged nested lists
+        raise TypeError(f"{what} must be {expected} as real numbers, got a {type(x).__name__} that is not "
+                        "a regular array") from err
+    if arr.dtype == object or arr.dtype.kind not in "fiub":
+        came = f"an array of dtype {arr.dtype}" if isinstance(x, np.ndarray) else f"{type(x).__name__} {x!r:.40}"
+        raise TypeError(f"{what} must be {expected} as real numbers (int or float), got {came}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.flatnonzero(~np.isfinite(arr))
+        raise ValueError(f"{what} must be {expected}, all finite, but it holds {bad.size} NaN or inf value(s), "
+                         f"the first at flat index {bad[0]} ({arr.flat[bad[0]]})")
+    return arr
+
 # ----------------------------------------------------------------------------------- loading
 
 
@@ -236,7 +259,7 @@ def resample(y, orig_sr: int, target_sr: int, *, res_type: str = "soxr_hq") -> n
     import librosa
 
     orig_sr, target_sr = _check_sr(orig_sr, "orig_sr"), _check_sr(target_sr, "target_sr")
-    y = np.asarray(y, dtype=np.float32)
+    y = np.asarray(_finite_numbers(y, "y", "audio samples (time on the last axis)"), dtype=np.float32)
     if orig_sr == target_sr:
         return y
     try:
@@ -266,7 +289,7 @@ def log_compress(x, C: float = LOG_C):
         import torch
 
         return torch.log10(1 + C * x)
-    x = np.asarray(x)
+    x = _finite_numbers(x, "x", "non-negative energies")
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     elif x.dtype == np.float16:   # NumPy 2 keeps float16 here and would overflow: widen first
@@ -292,7 +315,7 @@ def hz_to_mel(f, htk: bool = True):
     logarithmic above (``m = 15 + 27 · ln(f / 1000) / ln 6.4``).
     Works on scalars and arrays (returns float64).
     """
-    f = np.asarray(f, dtype=np.float64)
+    f = np.asarray(_finite_numbers(f, "f", "frequencies in Hz"), dtype=np.float64)
     if htk:
         return 2595.0 * np.log10(1.0 + f / 700.0)
     linear = 3.0 * f / 200.0
@@ -519,6 +542,7 @@ def normalise(spec, mean: float, std: float):
         raise ValueError(f"normalise needs a finite mean and a positive std, got mean={mean}, std={std}")
     if hasattr(spec, "detach"):
         return (spec - mean) / std
+    spec = _finite_numbers(spec, "spec", "a spectrogram")
     return ((np.asarray(spec, dtype=np.float32) - np.float32(mean)) / np.float32(std)).astype(np.float32)
 
 
@@ -561,11 +585,11 @@ def patches(spec, n_frames: int, hop: int | None = None) -> np.ndarray:
     Patch ``i`` is ``spec[:, i·hop : i·hop + n_frames]`` for every start that fits, so
     ``n_patches = 1 + (n_total − n_frames) // hop``; the tail that does not fill a whole patch is
     dropped. ``hop`` defaults to ``n_frames`` (non-overlapping). Returns a new contiguous array
-    of ``spec``'s dtype. Raises ValueError if the spectrogram is shorter than one patch.
+    of ``spec``'s dtype. Raises ValueError if the spectrogram is shorter than one patch or holds NaN/inf.
     """
     if hasattr(spec, "detach"):
         spec = spec.detach().cpu().numpy()
-    spec = np.asarray(spec)
+    spec = _finite_numbers(spec, "spec", "a spectrogram of shape (n_mels, n_frames)")
     if spec.ndim != 2:
         raise ValueError(f"spec must be a spectrogram of shape (n_mels, n_frames), got shape {spec.shape}")
     n_frames = _check_positive_int(n_frames, "n_frames")

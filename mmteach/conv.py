@@ -71,8 +71,11 @@ _MODES = ("valid", "same", "full")
 
 # --------------------------------------------------------------------------- input checking
 
-def _as_array(x, name: str, ndim: int | tuple[int, ...]) -> np.ndarray:
-    """``x`` as a finite float64 array with the given number of dimensions, or a clear error."""
+def _as_array(x, name: str, ndim: int | tuple[int, ...], form: str | None = None) -> np.ndarray:
+    """``x`` as a finite float64 array with the given number of dimensions, or a clear error.
+
+    ``form`` describes the expected shape in the error message, e.g. ``"(M, N) or (..., M, N)"``.
+    """
     if hasattr(x, "detach"):  # torch tensor on any device
         x = x.detach().cpu().numpy()
     if isinstance(x, (str, bytes)) or x is None:
@@ -87,8 +90,13 @@ def _as_array(x, name: str, ndim: int | tuple[int, ...]) -> np.ndarray:
         raise TypeError(f"{name} should hold real numbers, got complex values")
     wanted = (ndim,) if isinstance(ndim, int) else tuple(ndim)
     if arr.ndim not in wanted:
-        want = " or ".join(str(d) for d in wanted)
-        raise ValueError(f"{name} should have {want} dimension(s), got shape {arr.shape} ({arr.ndim} dimension(s))")
+        if len(wanted) > 2 and wanted == tuple(range(wanted[0], wanted[-1] + 1)):
+            want = f"{wanted[0]} to {wanted[-1]}"
+        else:
+            want = " or ".join(str(d) for d in wanted)
+        shape = f"shape {form}, i.e. " if form else ""
+        raise ValueError(f"{name} should have {shape}{want} dimension(s), got shape {arr.shape} "
+                         f"({arr.ndim} dimension(s))")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one value")
     arr = arr.astype(np.float64)
@@ -448,7 +456,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
 # --------------------------------------------------------------------------- pooling
 
 def _pool1d(x, size, stride, reduce: Callable, what: str) -> np.ndarray:
-    x = _as_array(x, "input x", tuple(range(1, 8)))
+    x = _as_array(x, "input x", tuple(range(1, 8)), form="(M,) or, with leading channel/batch axes, (..., M)")
     k = _positive_int(size, "pool size")
     s = k if stride is None else _positive_int(stride, "stride")
     M = x.shape[-1]
@@ -462,7 +470,8 @@ def _pool1d(x, size, stride, reduce: Callable, what: str) -> np.ndarray:
 
 
 def _pool2d(x, size, stride, reduce: Callable, what: str) -> np.ndarray:
-    x = _as_array(x, "input x", tuple(range(2, 8)))
+    x = _as_array(x, "input x", tuple(range(2, 8)),
+                  form="(M, N) (a 2-D feature map) or, with leading channel/batch axes, (..., M, N)")
     kr, kc = _pair(size, "pool size")
     s_r, s_c = (kr, kc) if stride is None else _pair(stride, "stride")
     M, N = x.shape[-2:]

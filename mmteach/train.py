@@ -71,6 +71,26 @@ def _to_numpy(a) -> np.ndarray:
     return np.asarray(a)
 
 
+def _patch_tensor(x, what: str):
+    """``x`` (array or tensor of real numbers) as a float32 tensor, sharing memory where it can;
+    a TypeError that says what was expected for strings, objects or complex values."""
+    import torch
+
+    expected = f"{what} must be float patches (n_patches, n_mels, n_frames) of real numbers"
+    if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            raise TypeError(f"{expected}, got a tensor of dtype {x.dtype}")
+        return x.float()
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as err:   # ragged nested lists
+        raise TypeError(f"{expected}, got a {type(x).__name__} that is not a regular array") from err
+    if arr.dtype == object or arr.dtype.kind not in "fiub":
+        came = f"an array of dtype {arr.dtype}" if isinstance(x, np.ndarray) else f"{type(x).__name__} {x!r:.40}"
+        raise TypeError(f"{expected}, got {came}")
+    return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+
+
 def _is_multilabel(patches, y: np.ndarray) -> bool:
     flag = _field(patches, "multilabel", required=False)
     if flag is not None:
@@ -90,8 +110,7 @@ def as_tensors(patches, loss: str | None = None):
     x = _field(patches, "x")
     y = _field(patches, "y")
     track = _field(patches, "track", required=False)
-    x = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(np.asarray(x, dtype=np.float32)))
-    x = x.float()
+    x = _patch_tensor(x, "patches.x")
     if x.ndim != 3:
         raise ValueError(f"patches.x must be (n_patches, n_mels, n_frames); got shape {tuple(x.shape)}")
     n = x.shape[0]
@@ -408,13 +427,15 @@ def predict(model, x, batch_size: int = 512, device=None, multilabel: bool | Non
         multilabel = bool(flag) if flag is not None else False
     if not isinstance(x, (np.ndarray, torch.Tensor)):
         x = _field(x, "x")
-    xt = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(np.asarray(x, dtype=np.float32)))
-    xt = xt.float()
+    xt = _patch_tensor(x, "x")
     if xt.ndim == 2:
         raise ValueError(f"x must be a batch (n_patches, n_mels, n_frames); got one patch of shape {tuple(xt.shape)} "
                          "— use x[None] for a single patch")
     if xt.ndim != 3:
         raise ValueError(f"x must be (n_patches, n_mels, n_frames); got shape {tuple(xt.shape)}")
+    if not torch.isfinite(xt).all():
+        raise ValueError("x contains NaN or infinite values; the patches must be finite "
+                         "(check the features and the normalisation)")
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(dev)
     was_training = model.training
