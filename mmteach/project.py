@@ -87,18 +87,7 @@ def evaluate(model, x, y, batch_size: int = 64) -> dict:
 
 
 def _evaluate(model, x, y, batch_size: int = 64) -> dict:
-    """Accuracy, mean cross-entropy and confusion matrix of ``model`` on patches ``x`` with labels ``y``.
-
-    Args:
-        model: a torch module mapping ``(batch, n_mels, n_frames)`` to ``(batch, n_classes)`` logits.
-        x: ``(n, n_mels, n_frames)`` array or tensor. y: ``(n,)`` integer class indices.
-        batch_size: examples per forward pass (the result does not depend on it).
-
-    Returns:
-        ``{"accuracy": float in [0, 1], "loss": float >= 0 (mean cross-entropy in nats),
-        "confusion": int array (n_classes, n_classes), rows = true class, columns = predicted}``.
-        The model is left in evaluation mode; no gradients are computed.
-    """
+    """:func:`evaluate` without the reference guard, for the library's own callers."""
     x = _as_batch(x)
     y = _as_labels(y, x.shape[0])
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
