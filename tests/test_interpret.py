@@ -6,7 +6,6 @@ says so.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +15,6 @@ import torch
 from mmteach import checks
 from mmteach import interpret as I
 
-HAVE_WEIGHTS = importlib.util.find_spec("musicnn") is not None
-needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="musicnn wheel (the original weights) not installed")
 FIX = Path(__file__).parent / "fixtures" / "musicnn"
 
 
@@ -94,7 +91,6 @@ def test_tools_refuse_models_that_are_not_musicnn():
 
 
 # ------------------------------------------------------------------ MSD_musicnn
-@needs_weights
 def test_frontend_matrix_shape_and_blocks(msd, clips):
     fm = I.frontend_matrix(msd, clips[0])
     assert fm.U.shape == (561, 187)
@@ -111,7 +107,6 @@ def test_frontend_matrix_shape_and_blocks(msd, clips):
         I.frontend_matrix(msd, np.zeros((187, 96), np.float32))
 
 
-@needs_weights
 def test_msd_has_62_live_front_end_units_by_weights_and_by_responses(msd, clips):
     """Seed 000: "499 [rows] are unrelated to the input ... The other 62 rows are related to the input"."""
     live_w = I.live_units_from_weights(msd)
@@ -126,7 +121,6 @@ def test_msd_has_62_live_front_end_units_by_weights_and_by_responses(msd, clips)
     assert live_w[0] == 12
 
 
-@needs_weights
 def test_dead_rows_are_constant_over_different_clips(msd, clips):
     U = I.frontend_matrix(msd, clips).U                          # (6, 561, 187)
     live = I.live_units_from_weights(msd)
@@ -149,7 +143,6 @@ def test_dead_rows_are_constant_over_different_clips(msd, clips):
     assert np.abs(U[0, live] - U[1, live]).max() > 1.0
 
 
-@needs_weights
 def test_unit_12_numbers_from_the_msd_weights(msd):
     """Seed 000 gives bias -0.415 and batch norm '7.43 y - 3.28' for unit 12. The checkpoint says:
     bias -0.416 (-0.41581), scale 7.327, shift -3.279 with TF's eps 1e-3 (7.561 with eps 0):
@@ -169,7 +162,6 @@ def test_unit_12_numbers_from_the_msd_weights(msd):
     assert "7.327" in u.bn_map and "3.279" in u.bn_map and u.scale > 0
 
 
-@needs_weights
 @pytest.mark.parametrize("row", [12, 15, 218, 420, 462, 519, 0])
 def test_unit_response_recomputes_the_row_of_U(msd, clips, row):
     fm = I.frontend_matrix(msd, clips[3])
@@ -180,7 +172,6 @@ def test_unit_response_recomputes_the_row_of_U(msd, clips, row):
     assert (r["Y"] >= 0).all()
 
 
-@needs_weights
 def test_midend_views(msd, mtt):
     W = I.midend_input_weights(msd, 1)
     assert W.shape == (64, 561)
@@ -196,14 +187,12 @@ def test_midend_views(msd, mtt):
     assert n_live(msd) == 63 and n_live(mtt) == 64
 
 
-@needs_weights
 def test_mtt_has_many_more_live_units(mtt, clips):
     live_w = I.live_units_from_weights(mtt)
     live_r = I.live_units_from_responses(I.frontend_matrix(mtt, clips).U)
     assert 180 <= len(live_r) <= 190 and 180 <= len(live_w) <= 210
 
 
-@needs_weights
 def test_saliency_is_the_gradient_of_the_tag_logit(msd, clips):
     x = clips[0]
     s = I.saliency(msd, x, "rock")
@@ -222,7 +211,6 @@ def test_saliency_is_the_gradient_of_the_tag_logit(msd, clips):
         I.saliency(msd, x, "no such tag")
 
 
-@needs_weights
 def test_plots_and_explorer_run_headless(msd, clips):
     import matplotlib
     matplotlib.use("Agg")

@@ -6,7 +6,6 @@ input the original computed, so these tests compare the networks alone.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +21,6 @@ from mmteach.pretrained import MODELS, Taggram, load_musicnn, plot_taggram, tag,
 FIX = Path(__file__).parent / "fixtures" / "musicnn"
 ROOT = Path(__file__).resolve().parents[1]
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Small convolutions run far faster on one thread than on two contended ones (CI has 2 cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-HAVE_WEIGHTS = importlib.util.find_spec("musicnn") is not None
-needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="musicnn wheel (the original weights) not installed")
 
 
 def _logmel_batch() -> torch.Tensor:
@@ -201,7 +189,6 @@ def test_trainable_from_scratch():
 
 
 # ---------------------------------------------------------------- pretrained weights
-@needs_weights
 def test_pretrained_loads_in_eval_mode_with_tags(pretrained):
     name, net = pretrained
     assert not net.training
@@ -209,7 +196,6 @@ def test_pretrained_loads_in_eval_mode_with_tags(pretrained):
     assert models.count_parameters(net) == 787_159
 
 
-@needs_weights
 def test_fixture_taggram_matches_original(pretrained):
     name = pretrained[0]
     ref = np.load(FIX / f"{name}.npz")
@@ -225,7 +211,6 @@ def _rel(ours: np.ndarray, ref: np.ndarray) -> float:
     return float(np.abs(ours - ref).max() / max(1.0, np.abs(ref).max()))
 
 
-@needs_weights
 @pytest.mark.parametrize("fast", [True, False], ids=["fused", "literal"])
 def test_fixture_features_match_original(pretrained, fast):
     name, net = pretrained
@@ -248,7 +233,6 @@ def test_fixture_features_match_original(pretrained, fast):
     np.testing.assert_array_equal(f["max_pool"], f["midend"].max(axis=2))
 
 
-@needs_weights
 def test_original_extractor_repeats_patch_0_features_and_we_do_not(pretrained):
     name, net = pretrained
     ref = np.load(FIX / f"{name}.npz")
@@ -263,7 +247,6 @@ def test_original_extractor_repeats_patch_0_features_and_we_do_not(pretrained):
 
 
 # ---------------------------------------------------------------- tagging API
-@needs_weights
 def test_tag_patches_gives_taggram_and_top_tags():
     x = _logmel_batch().numpy()
     result = tag(x, model="MTT_musicnn")
@@ -291,7 +274,6 @@ def test_top_tags_and_plot():
         plot_taggram(tg)
 
 
-@needs_weights
 def test_tag_rejects_bad_shapes():
     with pytest.raises(ValueError, match=r"mono audio"):
         tag(np.zeros((2, 16000), np.float32), sr=16000)
@@ -301,7 +283,6 @@ def test_tag_rejects_bad_shapes():
         tag(np.zeros(48000, np.float32))
 
 
-@needs_weights
 def test_end_to_end_from_audio_with_mmteach_audio():
     """Audio → mmteach.audio pipeline → port, against the original's taggram on the same audio.
 
@@ -359,7 +340,6 @@ def test_reference_functions_refuse_inside_a_learners_answer():
     assert out.shape == (1, 50)
 
 
-@needs_weights
 def test_checkpoint_count_and_kernel_conversion_references():
     from mmteach.pretrained import count_checkpoint_parameters, find_checkpoint, tf_kernel_to_torch
     from mmteach.tfcheckpoint import read_index
@@ -386,7 +366,6 @@ def test_original_reference_is_in_course_layout():
         original_reference("MTT_vgg")
 
 
-@needs_weights
 def test_pretrained_tagger_recognises_rendered_instruments():
     """DESIGN.md §3: the original MTT model hears GM piano, flute and drums as such."""
     pytest.importorskip("tinysoundfont")
@@ -396,7 +375,6 @@ def test_pretrained_tagger_recognises_rendered_instruments():
         assert (set(top) & expected) if isinstance(expected, set) else top[0] == expected, (name, top)
 
 
-@needs_weights
 def test_tag_audio_file(tmp_path):
     import soundfile as sf
     data = np.load(FIX / "audio.npz")

@@ -14,17 +14,6 @@ import mmteach.pretrained as pre
 from mmteach.models.musicnn import MusiCNN
 from mmteach.tfcheckpoint import CheckpointError, _raw_crc_py, crc32c, read_checkpoint, read_index
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Small convolutions run far faster on one thread than on two contended ones (CI has 2 cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-HAVE_WEIGHTS = importlib.util.find_spec("musicnn") is not None
-needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="musicnn wheel (the original weights) not installed")
 
 
 def _installed(name: str) -> Path:
@@ -43,7 +32,6 @@ def test_crc32c_known_value_and_long_input():
     assert crc32c(data) == _raw_crc_py(data, 0xFFFFFFFF) ^ 0xFFFFFFFF
 
 
-@needs_weights
 @pytest.mark.parametrize("name", ["MTT_musicnn", "MSD_musicnn"])
 def test_index_lists_the_documented_variables(name):
     header, entries = read_index(_installed(name) / ".index")
@@ -58,7 +46,6 @@ def test_index_lists_the_documented_variables(name):
     assert n_params == 787_159
 
 
-@needs_weights
 @pytest.mark.parametrize("name", ["MTT_musicnn", "MSD_musicnn"])
 def test_every_checkpoint_variable_used_exactly_once(name):
     tensors = read_checkpoint(_installed(name)).tensors
@@ -80,7 +67,6 @@ def test_every_checkpoint_variable_used_exactly_once(name):
     np.testing.assert_array_equal(net.backend.pool_bn.running_var.numpy(), tensors["batch_normalization_9/moving_variance"])
 
 
-@needs_weights
 def test_mapping_errors_name_the_variable(mtt_tensors):
     net = MusiCNN()
     bad = dict(mtt_tensors)
@@ -123,7 +109,6 @@ def test_missing_checkpoint_says_how_to_get_it(no_package):
         pre.load_musicnn("MTT")
 
 
-@needs_weights
 def test_checkpoint_in_cache_folder_is_found_and_converted_once(no_package):
     _copy_checkpoint(no_package)
     net = pre.load_musicnn("MTT_musicnn")
@@ -137,7 +122,6 @@ def test_checkpoint_in_cache_folder_is_found_and_converted_once(no_package):
     assert torch.equal(third.backend.output.weight, net.backend.output.weight)
 
 
-@needs_weights
 def test_truncated_data_file_is_reported(no_package):
     folder = _copy_checkpoint(no_package)
     data = folder / ".data-00000-of-00001"
@@ -147,7 +131,6 @@ def test_truncated_data_file_is_reported(no_package):
         pre.load_musicnn("MTT_musicnn")
 
 
-@needs_weights
 def test_truncated_or_corrupt_index_is_reported(no_package):
     folder = _copy_checkpoint(no_package)
     index = folder / ".index"
@@ -160,7 +143,6 @@ def test_truncated_or_corrupt_index_is_reported(no_package):
         pre.load_musicnn("MTT_musicnn")
 
 
-@needs_weights
 def test_corrupt_data_byte_is_reported(no_package):
     folder = _copy_checkpoint(no_package)
     data = folder / ".data-00000-of-00001"
