@@ -60,5 +60,19 @@ def scores(course_root: Path, name: str, student: str) -> dict:
         return {"code_score": sub.code_score, "max_code_score": sub.max_code_score, "cells": per_cell}
 
 
+def stop_server(proc, log=None) -> None:
+    """Stop a server process a test started (terminate, then kill after 20 s) and close its log."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if log is not None:
+        log.close()
+
+
 def lesson_names() -> list[str]:
     return course.lesson_names(ROOT)

@@ -26,6 +26,7 @@ import nbformat
 import pytest
 
 from mmteach import workspace
+from conftest import stop_server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -120,13 +121,7 @@ def lab_server(tmp_path):
         nb_rel = Path(*Path(rel).parts[1:]).as_posix()   # path inside workspace/
         yield {"base": base, "token": token, "notebook": nb_rel, "chromium": chromium, "log": tmp_path / "lab.log"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_server(proc, log)
 
 
 WIDGET_CODE = ("import ipywidgets as widgets\n"

@@ -23,6 +23,7 @@ import pytest
 from mmteach import classroom, cli, grading, instructor
 
 from test_adversarial_class import PROBE, PROBE_SOURCE
+from conftest import stop_server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -134,13 +135,7 @@ def test_formgrader_starts_and_lists_the_submissions(cycle):
         assignment = next(a for a in body if a["name"] == PROBE)
         assert assignment["num_submissions"] == 2          # Mary sent no notebook
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_server(proc, log)
 
 
 def test_private_solutions_folder_holds_the_hidden_tests(tmp_path):
